@@ -1,0 +1,50 @@
+"""Configurations. The default runs on an SQLite file under instance/; production insists on real secrets."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'pool.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+    WTF_CSRF_ENABLED = True
+    JSON_AS_ASCII = False
+    PER_PAGE_DEFAULT = 20
+    PER_PAGE_MAX = 200
+    TIMEZONE = "Asia/Shanghai"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    POLICY_PATH = None  # None: workflows/data/policy.toml
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(f"生产环境必须设置环境变量: {', '.join(missing)}")
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+
+CONFIGS = {"default": Config, "test": TestConfig, "production": ProductionConfig}
+
+
+def config_from_env():
+    """APP_CONFIG picks the class; production is instantiated so it can refuse to start."""
+    cls = CONFIGS[os.environ.get("APP_CONFIG", "default")]
+    return cls() if cls is ProductionConfig else cls

@@ -1,0 +1,36 @@
+"""Typed SQLAlchemy 2.0 models. The `db` object is the one Flask-SQLAlchemy piece the domain needs."""
+
+from models.audit import AuditEvent
+from models.base import Base, db, utcnow
+from models.case import UpgradeCase
+from models.enums import (
+    Board,
+    CaseKind,
+    FirmStatus,
+    IndustryTag,
+    Role,
+    SizeClass,
+    Stage,
+)
+from models.firm import AnnualIndicator, District, Firm
+from models.user import ApiToken, User
+
+__all__ = [
+    "AnnualIndicator",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Board",
+    "CaseKind",
+    "District",
+    "Firm",
+    "FirmStatus",
+    "IndustryTag",
+    "Role",
+    "SizeClass",
+    "Stage",
+    "UpgradeCase",
+    "User",
+    "db",
+    "utcnow",
+]

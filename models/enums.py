@@ -1,0 +1,135 @@
+"""Every status and code as a string enum: the values are what the API and the database carry."""
+
+from enum import StrEnum
+
+
+class SizeClass(StrEnum):
+    LARGE = "large"
+    MEDIUM = "medium"
+    SMALL = "small"
+    MICRO = "micro"
+    UNKNOWN = "unknown"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CITY_STAFF = "city_staff"
+    COUNTY_OFFICER = "county_officer"
+    LEADER = "leader"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "系统管理员",
+    Role.CITY_STAFF: "市局工作人员",
+    Role.COUNTY_OFFICER: "区县工作人员",
+    Role.LEADER: "领导",
+}
+
+
+class Stage(StrEnum):
+    INDIVIDUAL = "individual"
+    ENTERPRISE = "enterprise"
+    ABOVE_SCALE = "above_scale"
+    JOINT_STOCK = "joint_stock"
+    LISTED = "listed"
+
+
+STAGE_LABELS = {
+    Stage.INDIVIDUAL: "个体工商户",
+    Stage.ENTERPRISE: "企业(规下)",
+    Stage.ABOVE_SCALE: "规上/限上企业",
+    Stage.JOINT_STOCK: "股份有限公司",
+    Stage.LISTED: "上市/挂牌公司",
+}
+
+
+class FirmStatus(StrEnum):
+    ACTIVE = "active"
+    DEREGISTERED = "deregistered"
+    REVOKED = "revoked"
+    MOVED_OUT = "moved_out"
+
+
+STATUS_LABELS = {
+    FirmStatus.ACTIVE: "存续",
+    FirmStatus.DEREGISTERED: "注销",
+    FirmStatus.REVOKED: "吊销",
+    FirmStatus.MOVED_OUT: "迁出",
+}
+
+
+class CaseKind(StrEnum):
+    IND_TO_ENT = "ind_to_ent"
+    SMALL_TO_SCALE = "small_to_scale"
+    SCALE_TO_STOCK = "scale_to_stock"
+    STOCK_TO_LISTED = "stock_to_listed"
+
+
+class Board(StrEnum):
+    SSE_MAIN = "sse_main"
+    SZSE_MAIN = "szse_main"
+    STAR = "star"
+    CHINEXT = "chinext"
+    BSE = "bse"
+    NEEQ = "neeq"
+    HKEX = "hkex"
+    OVERSEAS = "overseas"
+
+
+BOARD_LABELS = {
+    Board.SSE_MAIN: "沪主板",
+    Board.SZSE_MAIN: "深主板",
+    Board.STAR: "科创板",
+    Board.CHINEXT: "创业板",
+    Board.BSE: "北交所",
+    Board.NEEQ: "新三板",
+    Board.HKEX: "港股",
+    Board.OVERSEAS: "境外",
+}
+
+# Boards whose path has no CSRC 辅导备案 / 注册 step: their cases may take the skip edges.
+BOARDS_WITHOUT_TUTORING = frozenset({Board.NEEQ, Board.HKEX, Board.OVERSEAS})
+
+
+class IndustryTag(StrEnum):
+    """浙江八大万亿产业 (domain-facts §6.1), numbered as the provincial 小微企业 system does."""
+
+    INFORMATION = "information"
+    ENVIRONMENT = "environment"
+    HEALTH = "health"
+    TOURISM = "tourism"
+    FASHION = "fashion"
+    FINANCE = "finance"
+    EQUIPMENT = "equipment"
+    CULTURE = "culture"
+
+
+TAG_LABELS = {
+    IndustryTag.INFORMATION: "信息经济",
+    IndustryTag.ENVIRONMENT: "环保",
+    IndustryTag.HEALTH: "健康",
+    IndustryTag.TOURISM: "旅游",
+    IndustryTag.FASHION: "时尚",
+    IndustryTag.FINANCE: "金融",
+    IndustryTag.EQUIPMENT: "高端装备制造",
+    IndustryTag.CULTURE: "文化创意",
+}
+
+SIZE_LABELS = {
+    "large": "大型",
+    "medium": "中型",
+    "small": "小型",
+    "micro": "微型",
+    "unknown": "未划型",
+}
+
+# 组织形式 -> the ladder rung a newly registered firm starts on (DESIGN §8: derived at creation only).
+LEGAL_FORM_STAGE = {
+    "个体工商户": Stage.INDIVIDUAL,
+    "有限责任公司": Stage.ENTERPRISE,
+    "个人独资企业": Stage.ENTERPRISE,
+    "合伙企业": Stage.ENTERPRISE,
+    "农民专业合作社": Stage.ENTERPRISE,
+    "股份有限公司": Stage.JOINT_STOCK,
+}
+LEGAL_FORMS = tuple(LEGAL_FORM_STAGE)

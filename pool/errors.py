@@ -1,0 +1,37 @@
+"""Mapping domain errors to responses: DESIGN §8's JSON body under /api/, a Chinese page elsewhere."""
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from workflows.errors import DomainError
+
+HTTP_CODES = {400: "validation_error", 401: "unauthenticated", 403: "not_permitted", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "unprocessable"}
+HTTP_MESSAGES = {400: "请求有误", 401: "需要登录或有效的访问令牌", 403: "无权访问", 404: "未找到",
+                 405: "不支持该请求方法", 413: "上传内容过大", 500: "服务器内部错误"}
+
+
+def error_body(code: str, message: str, fields: dict | None = None, reasons: list | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, "reasons": reasons or []}}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        if wants_json():
+            body = error_body(exc.code, exc.message, exc.fields, [r.to_dict() for r in exc.reasons])
+            return jsonify(body), exc.status
+        return render_template("error.html", status=exc.status, message=exc.message, reasons=exc.reasons), \
+            exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = HTTP_MESSAGES.get(status, exc.description or "")
+        if wants_json():
+            return jsonify(error_body(HTTP_CODES.get(status, "error"), message)), status
+        return render_template("error.html", status=status, message=message, reasons=[]), status

@@ -1,0 +1,90 @@
+"""The upgrade ladder (firm.stage) and opening the cases that carry a firm up it (DESIGN §4).
+
+The ladder is a workflow graph like the others, so the engine validates it (one entry rung, all rungs
+reachable, acyclic) and the same graph tells which case kinds a firm on a given rung may open.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from models import Firm, UpgradeCase
+from models.enums import STAGE_LABELS, CaseKind, FirmStatus, Role, Stage
+from workflows.audit import record_event
+from workflows.case_flows import CASE_WORKFLOWS
+from workflows.case_flows.common import OFFICERS
+from workflows.errors import Duplicate, GuardFailed, NotPermitted, ValidationFailed
+from workflows.machine import Action, State, Workflow
+from workflows.reasons import Reason
+
+CASE_LABELS = {
+    CaseKind.IND_TO_ENT: "个转企",
+    CaseKind.SMALL_TO_SCALE: "小升规",
+    CaseKind.SCALE_TO_STOCK: "规改股",
+    CaseKind.STOCK_TO_LISTED: "股上市",
+}
+
+LADDER = Workflow(
+    "ladder",
+    "升级阶梯",
+    [
+        State(Stage.INDIVIDUAL, STAGE_LABELS[Stage.INDIVIDUAL], initial=True),
+        State(Stage.ENTERPRISE, STAGE_LABELS[Stage.ENTERPRISE]),
+        State(Stage.ABOVE_SCALE, STAGE_LABELS[Stage.ABOVE_SCALE]),
+        State(Stage.JOINT_STOCK, STAGE_LABELS[Stage.JOINT_STOCK]),
+        State(Stage.LISTED, STAGE_LABELS[Stage.LISTED], final=True),
+    ],
+    [
+        (Stage.INDIVIDUAL, Stage.ENTERPRISE, Action(CaseKind.IND_TO_ENT, "个转企", OFFICERS)),
+        (Stage.ENTERPRISE, Stage.ABOVE_SCALE, Action(CaseKind.SMALL_TO_SCALE, "小升规", OFFICERS)),
+        (Stage.ABOVE_SCALE, Stage.JOINT_STOCK, Action(CaseKind.SCALE_TO_STOCK, "规改股", OFFICERS)),
+        # The policy's skip edge: a 规下 company may become a 股份有限公司 directly.
+        (Stage.ENTERPRISE, Stage.JOINT_STOCK, Action(CaseKind.SCALE_TO_STOCK, "规改股", OFFICERS)),
+        (Stage.JOINT_STOCK, Stage.LISTED, Action(CaseKind.STOCK_TO_LISTED, "股上市", OFFICERS)),
+    ],
+    acyclic=True,
+)
+
+
+def kinds_for_stage(stage: str) -> list[CaseKind]:
+    """The case kinds a firm on this rung may open: the ladder's out-edges from it."""
+    return [CaseKind(action.name) for action, _ in LADDER.actions_from(stage)]
+
+
+def open_case(session, firm: Firm, kind: str, *, actor, now: datetime, comment: str = "") -> UpgradeCase:
+    """Open a ladder case in its workflow's initial state; audited as an `open` from no state."""
+    try:
+        kind = CaseKind(kind)
+    except ValueError:
+        raise ValidationFailed("未知的案件类型", fields={"kind": f"未知的案件类型“{kind}”"}) from None
+    if actor.role not in OFFICERS or (
+        actor.role == Role.COUNTY_OFFICER and actor.district_code != firm.district_code
+    ):
+        raise NotPermitted("您无权为该企业发起升级案件")
+    reasons = _opening_reasons(firm, kind)
+    if reasons:
+        raise GuardFailed("该企业当前不能发起此类案件", reasons=reasons)
+    if session.scalar(select(UpgradeCase.id).filter_by(firm_id=firm.id, kind=kind, is_open=True)):
+        raise Duplicate(f"该企业已有进行中的{CASE_LABELS[kind]}案件")
+    workflow = CASE_WORKFLOWS[kind]
+    case = UpgradeCase(
+        firm=firm, kind=kind, state=workflow.initial, opened_at=now, state_entered_at=now,
+        opened_by_id=actor.id, assignee_id=actor.id, attributes={},
+    )
+    session.add(case)
+    session.flush()
+    record_event(
+        session, subject_type="case", subject_id=case.id, firm_id=firm.id, action="open", actor=actor,
+        now=now, to_state=case.state, comment=comment, evidence={"kind": kind.value},
+    )
+    return case
+
+
+def _opening_reasons(firm: Firm, kind: CaseKind) -> list[Reason]:
+    reasons = []
+    if firm.status != FirmStatus.ACTIVE:
+        reasons.append(Reason("firm_not_active", "企业已非存续状态", value=firm.status))
+    if kind not in kinds_for_stage(firm.stage):
+        stage = STAGE_LABELS[Stage(firm.stage)]
+        reasons.append(Reason("stage_mismatch", f"当前阶段“{stage}”不能发起{CASE_LABELS[kind]}", value=firm.stage))
+    return reasons

@@ -1,0 +1,152 @@
+"""Read-side queries shared by the API and the pages, always narrowed to what the actor may see."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from models import AuditEvent, Firm, UpgradeCase
+from models.enums import FirmStatus, IndustryTag, Role, SizeClass, Stage
+from workflows.errors import NotFound, ValidationFailed
+from workflows.rules.fields import clean_bool
+
+FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
+           "serious_violation", "tech_sme", "high_tech")
+ENUM_FILTERS = {"stage": Stage, "status": FirmStatus, "size_class": SizeClass, "tags": IndustryTag}
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def scope_firms(stmt, actor):
+    """County officers see only their own district, on every list and every lookup."""
+    if actor.role == Role.COUNTY_OFFICER:
+        return stmt.where(Firm.district_code == actor.district_code)
+    return stmt
+
+
+def firm_by_uscc(session, uscc: str, actor) -> Firm:
+    """Another district's firm is 'not found' for an officer: its existence is not disclosed."""
+    firm = session.scalar(scope_firms(select(Firm), actor).where(Firm.uscc == (uscc or "").upper()))
+    if firm is None:
+        raise NotFound("未找到该企业")
+    return firm
+
+
+def case_by_id(session, case_id: int, actor) -> UpgradeCase:
+    stmt = scope_firms(select(UpgradeCase).join(UpgradeCase.firm), actor).where(UpgradeCase.id == case_id)
+    case = session.scalar(stmt)
+    if case is None:
+        raise NotFound("未找到该案件")
+    return case
+
+
+def parse_paging(args, *, default: int = 20, maximum: int = 200) -> tuple[int, int]:
+    errors = {}
+    try:
+        page = int(args.get("page", 1))
+        if page < 1:
+            raise ValueError
+    except ValueError:
+        errors["page"] = "页码应为正整数"
+        page = 1
+    try:
+        per_page = int(args.get("per_page", default))
+        if not 1 <= per_page <= maximum:
+            raise ValueError
+    except ValueError:
+        errors["per_page"] = f"每页条数应在1至{maximum}之间"
+        per_page = default
+    if errors:
+        raise ValidationFailed("分页参数有误", fields=errors)
+    return page, per_page
+
+
+def firm_filters(args) -> dict:
+    """Validate list filters given as query parameters; empty values mean 'no filter'."""
+    clean, errors = {}, {}
+    for key in FILTERS:
+        value = (args.get(key) or "").strip()
+        if not value:
+            continue
+        if key in ENUM_FILTERS and value not in {e.value for e in ENUM_FILTERS[key]}:
+            errors[key] = f"取值无效：{value}"
+        elif key in ("abnormal", "serious_violation", "tech_sme", "high_tech"):
+            try:
+                clean[key] = clean_bool(value)
+            except ValueError as exc:
+                errors[key] = str(exc)
+        else:
+            clean[key] = value.upper() if key == "industry" else value
+    q = (args.get("q") or "").strip()
+    if q:
+        clean["q"] = q
+    if errors:
+        raise ValidationFailed("筛选条件有误", fields=errors)
+    return clean
+
+
+def filtered_firms(actor, filters: dict):
+    stmt = scope_firms(select(Firm), actor)
+    for key, value in filters.items():
+        if key == "district":
+            stmt = stmt.where(Firm.district_code == value)
+        elif key == "industry":
+            stmt = stmt.where(Firm.industry.startswith(value))
+        elif key == "tags":
+            stmt = stmt.where(cast(Firm.tags, String).like(f'%"{value}"%'))
+        elif key == "q":
+            pattern = f"%{value}%"
+            stmt = stmt.where(or_(Firm.name.like(pattern), Firm.uscc == value.upper()))
+        else:
+            stmt = stmt.where(getattr(Firm, key) == value)
+    return stmt
+
+
+def list_firms(session, actor, filters: dict, page: int, per_page: int) -> Page:
+    stmt = filtered_firms(actor, filters)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(
+        stmt.order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(rows), total or 0, page, per_page)
+
+
+def firm_cases(session, firm: Firm) -> list[UpgradeCase]:
+    return list(session.scalars(
+        select(UpgradeCase).where(UpgradeCase.firm_id == firm.id).order_by(UpgradeCase.opened_at.desc())
+    ))
+
+
+def firm_lineage_ids(firm: Firm) -> list[int]:
+    """A firm set up by 注销+设立 carries its predecessor's history with it."""
+    ids, current = [], firm
+    while current is not None and current.id not in ids:
+        ids.append(current.id)
+        current = current.predecessor
+    return ids
+
+
+def firm_history(session, firm: Firm, kinds: set[str] | None = None) -> list[AuditEvent]:
+    stmt = select(AuditEvent).where(AuditEvent.firm_id.in_(firm_lineage_ids(firm)))
+    if kinds:
+        stmt = stmt.where(AuditEvent.subject_type.in_(kinds))
+    return list(session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+
+
+def case_history(session, case: UpgradeCase) -> list[AuditEvent]:
+    stmt = select(AuditEvent).where(AuditEvent.subject_type == "case", AuditEvent.subject_id == case.id)
+    return list(session.scalars(stmt.order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def firm_detail_options():
+    return (selectinload(Firm.indicators),)

@@ -1,0 +1,75 @@
+"""Users and API tokens. A token is shown once; only its hash is kept, and revoking is immediate."""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+
+from models import ApiToken, District, User
+from models.enums import Role
+from models.user import hash_token
+from workflows.audit import record_event
+from workflows.errors import Duplicate, NotFound, ValidationFailed
+
+
+def create_user(session, username: str, password: str, role: str, *, district: str | None, now: datetime,
+                display_name: str = "", actor=None) -> User:
+    errors = {}
+    if not username or len(username) > 40:
+        errors["username"] = "用户名长度应为1至40个字符"
+    if len(password or "") < 8:
+        errors["password"] = "密码至少8位"
+    try:
+        role = Role(role)
+    except ValueError:
+        errors["role"] = f"未知角色：{role}，可选 {', '.join(r.value for r in Role)}"
+    if role == Role.COUNTY_OFFICER and not district:
+        errors["district"] = "区县工作人员必须指定所属区县"
+    elif role != Role.COUNTY_OFFICER and district:
+        errors["district"] = "只有区县工作人员属于某个区县"
+    elif district and session.get(District, district) is None:
+        errors["district"] = f"未知的区县代码：{district}"
+    if errors:
+        raise ValidationFailed("用户信息有误", fields=errors)
+    if session.scalar(select(User.id).filter_by(username=username)):
+        raise Duplicate(f"用户名 {username} 已存在")
+    user = User(username=username, role=role, district_code=district, display_name=display_name or username)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    record_event(session, subject_type="user", subject_id=user.id, firm_id=None, action="create", actor=actor,
+                 now=now, evidence={"role": role.value, "district": district})
+    return user
+
+
+def get_user(session, username: str) -> User:
+    user = session.scalar(select(User).filter_by(username=username))
+    if user is None:
+        raise NotFound(f"没有用户 {username}")
+    return user
+
+
+def issue_token(session, user: User, *, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user=user, token_hash=hash_token(token), created_at=now))
+    record_event(session, subject_type="user", subject_id=user.id, firm_id=None, action="token_issued",
+                 actor=user, now=now)
+    return token
+
+
+def revoke_tokens(session, user: User, *, now: datetime) -> int:
+    count = 0
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+            count += 1
+    record_event(session, subject_type="user", subject_id=user.id, firm_id=None, action="tokens_revoked",
+                 actor=user, now=now, evidence={"count": count})
+    return count
+
+
+def user_for_token(session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).filter_by(token_hash=hash_token(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user
