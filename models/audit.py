@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 
@@ -38,3 +38,10 @@ def _refuse_update(mapper, connection, target):  # pragma: no cover - a guard, e
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(mapper, connection, target):  # pragma: no cover
     raise RuntimeError("审计记录只能追加，不能删除")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk(state):
+    """`session.execute(update(AuditEvent))` / `delete(...)` skip the per-object hooks above; refuse them too."""
+    if (state.is_update or state.is_delete) and any(m.class_ is AuditEvent for m in state.all_mappers):
+        raise RuntimeError("审计记录只能追加，不能修改或删除")

@@ -8,6 +8,7 @@ from config import Config
 def create_app(config=Config) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="static")
     app.config.from_object(config)
+    app.json.ensure_ascii = False  # DESIGN §8: JSON keeps Chinese unescaped (JSON_AS_ASCII is gone in Flask 3)
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)

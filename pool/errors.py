@@ -1,9 +1,11 @@
 """Mapping domain errors to responses: DESIGN §8's JSON body under /api/, a Chinese page elsewhere."""
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from workflows.errors import DomainError
+from models import db
+from workflows.errors import DomainError, Duplicate
 
 HTTP_CODES = {400: "validation_error", 401: "unauthenticated", 403: "not_permitted", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "unprocessable"}
@@ -19,17 +21,32 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)  # psycopg
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)  # PostgreSQL / SQLite
+
+
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        db.session.rollback()  # a refused request writes nothing, even what a workflow flushed before failing
         if wants_json():
             body = error_body(exc.code, exc.message, exc.fields, [r.to_dict() for r in exc.reasons])
             return jsonify(body), exc.status
         return render_template("error.html", status=exc.status, message=exc.message, reasons=exc.reasons), \
             exc.status
 
+    @app.errorhandler(IntegrityError)
+    def integrity_error(exc: IntegrityError):
+        # Validation catches duplicates first; this is the race two simultaneous requests can still lose
+        # against a unique index (same USCC, a second open case of one kind). Anything else is a bug: a 500.
+        if not _is_unique_violation(exc):
+            raise exc
+        return domain_error(Duplicate("与已有记录冲突，可能有人刚刚提交了相同的内容，请刷新后重试"))
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        db.session.rollback()
         status = exc.code or 500
         message = HTTP_MESSAGES.get(status, exc.description or "")
         if wants_json():

@@ -19,6 +19,19 @@ NOW = datetime(2026, 11, 30, 2, 0, 0)  # 10:00 in Hangzhou
 DATA_TABLES = ("audit_events", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """scrypt is right for production and far too slow for hundreds of test users."""
+    from functools import partial
+
+    import models.user
+
+    original = models.user.generate_password_hash
+    models.user.generate_password_hash = partial(original, method="pbkdf2:sha256:1000")
+    yield
+    models.user.generate_password_hash = original
+
+
 def _backends() -> list[str]:
     if TEST_DATABASE_URL:
         return ["sqlite", "postgresql"]

@@ -7,6 +7,7 @@ reachable, acyclic) and the same graph tells which case kinds a firm on a given 
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from models import Firm, UpgradeCase
 from models.enums import STAGE_LABELS, CaseKind, FirmStatus, Role, Stage
@@ -64,20 +65,30 @@ def open_case(session, firm: Firm, kind: str, *, actor, now: datetime, comment: 
     reasons = _opening_reasons(firm, kind)
     if reasons:
         raise GuardFailed("该企业当前不能发起此类案件", reasons=reasons)
-    if session.scalar(select(UpgradeCase.id).filter_by(firm_id=firm.id, kind=kind, is_open=True)):
-        raise Duplicate(f"该企业已有进行中的{CASE_LABELS[kind]}案件")
+    duplicate = Duplicate(f"该企业已有进行中的{CASE_LABELS[kind]}案件")
+    if _has_open_case(session, firm, kind):
+        raise duplicate
     workflow = CASE_WORKFLOWS[kind]
     case = UpgradeCase(
         firm=firm, kind=kind, state=workflow.initial, opened_at=now, state_entered_at=now,
         opened_by_id=actor.id, assignee_id=actor.id, attributes={},
     )
     session.add(case)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Two officers opened the same case at once: the partial unique index refused the second one.
+        # The caller rolls back, as after any domain error.
+        raise duplicate from exc
     record_event(
         session, subject_type="case", subject_id=case.id, firm_id=firm.id, action="open", actor=actor,
         now=now, to_state=case.state, comment=comment, evidence={"kind": kind.value},
     )
     return case
+
+
+def _has_open_case(session, firm: Firm, kind: CaseKind) -> bool:
+    return session.scalar(select(UpgradeCase.id).filter_by(firm_id=firm.id, kind=kind, is_open=True)) is not None
 
 
 def _opening_reasons(firm: Firm, kind: CaseKind) -> list[Reason]:

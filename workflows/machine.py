@@ -39,6 +39,9 @@ class State:
     failure: bool = False
 
 
+TEXT_KINDS = frozenset({"text", "textarea", "choice", "uscc"})
+
+
 @dataclass(frozen=True)
 class Field:
     """An input an action needs. `clean` normalises a raw value or raises ValueError (Chinese)."""
@@ -61,6 +64,9 @@ class Field:
             if self.required:
                 raise ValueError("此项必填")
             return None
+        if self.kind in TEXT_KINDS and not isinstance(raw, str):
+            # A list or object here would otherwise reach the choice lookup (unhashable) or the audit JSON.
+            raise ValueError("应为文本")
         value = raw.strip() if isinstance(raw, str) else raw
         if self.choices and value not in {v for v, _ in self.choices}:
             raise ValueError(f"取值“{value}”不在可选范围内")
@@ -163,6 +169,14 @@ class Workflow:
 
 def validate_graph(graph: nx.MultiDiGraph, *, acyclic: bool = False) -> None:
     name = graph.graph.get("name", "workflow")
+    # networkx creates a bare node for an edge to an unknown name; a defined state always has a label.
+    undefined = sorted(str(n) for n, d in graph.nodes(data=True) if "label" not in d)
+    if undefined:
+        raise GraphInvalid(f"{name}: 动作指向未定义的状态: {', '.join(undefined)}")
+    for state in graph.nodes:
+        keys = [k for _, _, k in graph.out_edges(state, keys=True)]
+        if len(keys) != len(set(keys)):
+            raise GraphInvalid(f"{name}: 状态 {state} 的动作名重复")
     initials = [n for n, d in graph.nodes(data=True) if d.get("initial")]
     if len(initials) != 1:
         raise GraphInvalid(f"{name}: 必须恰有一个初始状态，现有 {len(initials)} 个")

@@ -105,8 +105,8 @@ def filtered_firms(actor, filters: dict):
         elif key == "tags":
             stmt = stmt.where(cast(Firm.tags, String).like(f'%"{value}"%'))
         elif key == "q":
-            pattern = f"%{value}%"
-            stmt = stmt.where(or_(Firm.name.like(pattern), Firm.uscc == value.upper()))
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(or_(Firm.name.like(f"%{escaped}%", escape="\\"), Firm.uscc == value.upper()))
         else:
             stmt = stmt.where(getattr(Firm, key) == value)
     return stmt

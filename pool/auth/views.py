@@ -5,13 +5,18 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from models import User, db
+from models.enums import Role
 from pool.auth.forms import LoginForm
 from pool.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
+
+# Roles that may read firms and cases; admin manages users only (DESIGN §1).
+DOMAIN_READERS = (Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER)
 
 
 @login_manager.user_loader
@@ -34,7 +39,13 @@ def roles_required(*roles):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site. Browsers read "/\\host" like "//host" and drop tabs and newlines, so
+    backslashes and control or space characters are refused along with anything naming a host."""
+    if (
+        target and target.startswith("/") and not target.startswith("//")
+        and not any(c == "\\" or c.isspace() or ord(c) < 32 for c in target)
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.home")
 
@@ -52,7 +63,7 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(f"欢迎，{user.label}。", "success")
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, next=request.args.get("next", ""))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -61,3 +72,10 @@ def logout():
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(exc: CSRFError):
+    """A form posted without its token (expired page, another site): refuse it in words a user follows."""
+    return render_template("error.html", status=400, message="页面已过期或缺少安全令牌，请刷新页面后重试。",
+                           reasons=[]), 400

@@ -1,11 +1,19 @@
-"""The home page: what each role works on first."""
+"""The home page: what each role works on first.
 
-from flask import Blueprint, redirect, render_template, url_for
+City staff and leaders see the city (every district's firms per ladder rung); a county officer sees their
+own district only, through the same `scope_firms` as every list; the admin, who has no domain access,
+sees the users and how to manage them.
+"""
+
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from models import Firm, UpgradeCase, db
+from models import District, Firm, UpgradeCase, User, db
 from models.enums import Role, Stage
+from pool.auth.views import DOMAIN_READERS
+from workflows.case_flows import CASE_WORKFLOWS
+from workflows.ladder import CASE_LABELS
 from workflows.queries import scope_firms
 
 bp = Blueprint("main", __name__)
@@ -15,17 +23,55 @@ bp = Blueprint("main", __name__)
 @login_required
 def home():
     if current_user.role == Role.ADMIN:
-        return render_template("main/home_admin.html")
+        return _admin_home()
     stage_counts = dict(db.session.execute(
         scope_firms(select(Firm.stage, func.count()), current_user).group_by(Firm.stage)
     ).all())
-    open_cases = db.session.execute(
+    stages = [(s, stage_counts.get(s.value, 0)) for s in Stage]
+    officer = current_user.role == Role.COUNTY_OFFICER
+    return render_template(
+        "main/home.html",
+        stages=stages,
+        total=sum(n for _, n in stages),
+        open_cases=_open_cases(),
+        district=db.session.get(District, current_user.district_code) if officer else None,
+        by_district=None if officer else _by_district(),
+    )
+
+
+def _open_cases() -> list[dict]:
+    """Open cases per kind and state, in ladder order and each workflow's own state order."""
+    rows = db.session.execute(
         scope_firms(select(UpgradeCase.kind, UpgradeCase.state, func.count()).join(UpgradeCase.firm), current_user)
         .where(UpgradeCase.is_open).group_by(UpgradeCase.kind, UpgradeCase.state)
     ).all()
-    return render_template(
-        "main/home.html", stages=[(s, stage_counts.get(s.value, 0)) for s in Stage], open_cases=open_cases,
-    )
+    counts = {(kind, state): n for kind, state, n in rows}
+    groups = []
+    for kind, workflow in CASE_WORKFLOWS.items():
+        states = [(s.label, counts.get((kind, name), 0)) for name, s in workflow.states.items() if not s.final]
+        total = sum(n for _, n in states)
+        groups.append({"kind": kind, "label": CASE_LABELS[kind], "states": states, "total": total})
+    return groups
+
+
+def _by_district() -> list[dict]:
+    """Every district's firms per rung, for the city view; each number links to its list."""
+    rows = db.session.execute(
+        select(Firm.district_code, Firm.stage, func.count()).group_by(Firm.district_code, Firm.stage)
+    ).all()
+    counts = {(code, stage): n for code, stage, n in rows}
+    districts = db.session.scalars(select(District).order_by(District.sort_order, District.code))
+    return [
+        {"district": d, "counts": [counts.get((d.code, s.value), 0) for s in Stage],
+         "total": sum(counts.get((d.code, s.value), 0) for s in Stage)}
+        for d in districts
+    ]
+
+
+def _admin_home():
+    users = db.session.scalars(select(User).order_by(User.role, User.username)).all()
+    names = dict(db.session.execute(select(District.code, District.name)).all())
+    return render_template("main/home_admin.html", users=users, district_names=names)
 
 
 @bp.route("/healthz")
@@ -35,8 +81,10 @@ def healthz():
 
 @bp.app_context_processor
 def inject_nav():
-    return {"Role": Role}
-
-
-def login_redirect():  # pragma: no cover - used by templates only
-    return redirect(url_for("auth.login"))
+    """What the navbar needs on every page, error pages included."""
+    district_name = None
+    if current_user.is_authenticated and current_user.district_code:
+        district = db.session.get(District, current_user.district_code)
+        district_name = district.name if district else current_user.district_code
+    reads_domain = current_user.is_authenticated and current_user.role in DOMAIN_READERS
+    return {"Role": Role, "nav_district_name": district_name, "nav_reads_domain": reads_domain}

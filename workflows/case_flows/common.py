@@ -1,8 +1,14 @@
 """Pieces the four case workflows share: who may act, closing on a final state, recorded changes."""
 
-from models.enums import Role
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from models.enums import STAGE_LABELS, FirmStatus, Role, Stage
 from workflows.audit import diff
 from workflows.machine import Action, Field, State, Transition
+from workflows.reasons import Reason
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 OFFICERS = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF})
 CITY = frozenset({Role.CITY_STAFF})
@@ -34,3 +40,26 @@ def set_attrs(t: Transition, **values) -> None:
 def exit_edges(states, name="abandon", label="放弃", target="abandoned"):
     """Every open state can be left for the failure state, with a reason."""
     return [(s, target, Action(name, label, OFFICERS, fields=(REASON_FIELD,))) for s in states]
+
+
+def local_date(now: datetime) -> date:
+    """`now` is UTC (naive = UTC); a registration or listing date is the Hangzhou calendar day."""
+    aware = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return aware.astimezone(SHANGHAI).date()
+
+
+def firm_still_on(*stages: Stage):
+    """Guard for a completing action: the firm is still active and on a rung this case starts from.
+
+    An enterprise may run 小升规 and 规改股 side by side; once one completes, the other's completion must
+    not move the firm back down (a 股份有限公司 approved as 规上 would drop a rung).
+    """
+    def guard(t: Transition) -> list[Reason]:
+        firm, reasons = t.subject.firm, []
+        if firm.status != FirmStatus.ACTIVE:
+            reasons.append(Reason("firm_not_active", "企业已非存续状态", value=firm.status))
+        if firm.stage not in stages:
+            label = STAGE_LABELS.get(firm.stage, firm.stage)
+            reasons.append(Reason("stage_changed", f"企业当前阶段已是“{label}”，不能再完成本案件", value=firm.stage))
+        return reasons
+    return guard

@@ -1,11 +1,13 @@
 """个转企: an individual business becomes an enterprise, by direct change or by 注销+设立 (domain-facts §4.1)."""
 
-from models.enums import CaseKind, FirmStatus, Stage
+from models.enums import LEGAL_FORM_STAGE, CaseKind, FirmStatus, Stage
 from workflows.case_flows.common import (
     OFFICERS,
     REASON_FIELD,
     close_when_final,
     exit_edges,
+    firm_still_on,
+    local_date,
     set_attrs,
     set_firm,
 )
@@ -13,8 +15,9 @@ from workflows.machine import Action, Field, State, Transition, Workflow, regist
 from workflows.reasons import Reason
 from workflows.rules.fields import clean_uscc
 
-ENTERPRISE_FORMS = (("有限责任公司", "有限责任公司"), ("个人独资企业", "个人独资企业"), ("合伙企业", "合伙企业"),
-                    ("股份有限公司", "股份有限公司"))
+# The forms whose rung is `enterprise`: the case sets stage=enterprise, so a 股份有限公司 here would
+# contradict the stage its legal form implies.
+ENTERPRISE_FORMS = tuple((form, form) for form, stage in LEGAL_FORM_STAGE.items() if stage == Stage.ENTERPRISE)
 ROUTES = (("direct_change", "直接变更（保留统一社会信用代码）"), ("deregister_setup", "注销+设立（新代码）"))
 
 
@@ -43,7 +46,7 @@ def _complete_ind_to_ent(t: Transition) -> None:
     successor = Firm(
         uscc=t.values["new_uscc"], name=firm.name, legal_form=t.values["legal_form"], stage=Stage.ENTERPRISE,
         district_code=firm.district_code, industry=firm.industry, tags=list(firm.tags or []),
-        registered_on=t.now.date(), predecessor=firm, size_class=firm.size_class,
+        registered_on=local_date(t.now), predecessor=firm, size_class=firm.size_class,
     )
     t.session.add(successor)
     set_firm(t, status=FirmStatus.DEREGISTERED)
@@ -71,7 +74,7 @@ IND_TO_ENT = register(Workflow(
                 Field("route", "转企方式", kind="choice", choices=ROUTES),
                 Field("new_uscc", "新统一社会信用代码", kind="uscc", required=False, clean=clean_uscc),
             ),
-            guards=(_new_uscc_guard,),
+            guards=(firm_still_on(Stage.INDIVIDUAL), _new_uscc_guard),
             effects=(lambda t: set_attrs(t, route=t.values["route"]), _complete_ind_to_ent),
         )),
         *exit_edges(["identified", "intent", "registering"]),

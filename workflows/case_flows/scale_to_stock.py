@@ -1,7 +1,7 @@
 """规改股: a company becomes a 股份有限公司 (公司法 第十二条; stages from domain-facts §4.3)."""
 
 from models.enums import CaseKind, Stage
-from workflows.case_flows.common import CITY, OFFICERS, close_when_final, exit_edges, set_firm
+from workflows.case_flows.common import CITY, OFFICERS, close_when_final, exit_edges, firm_still_on, set_firm
 from workflows.machine import Action, State, Workflow, register
 
 SCALE_TO_STOCK = register(Workflow(
@@ -22,7 +22,7 @@ SCALE_TO_STOCK = register(Workflow(
         ("intermediaries", "audit_valuation", Action("start_audit", "开始审计评估", OFFICERS)),
         ("audit_valuation", "founding_meeting", Action("hold_meeting", "召开成立大会", OFFICERS)),
         ("founding_meeting", "completed", Action(
-            "complete", "确认完成股改登记", CITY,
+            "complete", "确认完成股改登记", CITY, guards=(firm_still_on(Stage.ENTERPRISE, Stage.ABOVE_SCALE),),
             effects=(lambda t: set_firm(t, stage=Stage.JOINT_STOCK, legal_form="股份有限公司"),),
         )),
         *exit_edges(["identified", "intent", "intermediaries", "audit_valuation", "founding_meeting"]),

@@ -11,6 +11,7 @@ from workflows.case_flows.common import (
     REASON_FIELD,
     close_when_final,
     exit_edges,
+    firm_still_on,
     set_attrs,
     set_firm,
 )
@@ -69,7 +70,7 @@ SMALL_TO_SCALE = register(Workflow(
         )),
         ("declared", "cultivating", Action("return", "退回培育", CITY, fields=(REASON_FIELD,))),
         ("declared", "completed", Action(
-            "approve", "审核通过", CITY, guards=(_approve_guard,),
+            "approve", "审核通过", CITY, guards=(firm_still_on(Stage.ENTERPRISE), _approve_guard),
             effects=(lambda t: set_firm(t, stage=Stage.ABOVE_SCALE),),
         )),
         *exit_edges(["identified", "cultivating", "declared"]),

@@ -5,7 +5,16 @@ boards on the full path. `designate_key`/`revoke_key` loop on every open state t
 """
 
 from models.enums import BOARD_LABELS, BOARDS_WITHOUT_TUTORING, Board, CaseKind, Stage
-from workflows.case_flows.common import CITY, OFFICERS, REASON_FIELD, close_when_final, set_attrs, set_firm
+from workflows.case_flows.common import (
+    CITY,
+    OFFICERS,
+    REASON_FIELD,
+    close_when_final,
+    firm_still_on,
+    local_date,
+    set_attrs,
+    set_firm,
+)
 from workflows.machine import Action, Field, State, Transition, Workflow, register
 from workflows.reasons import Reason
 
@@ -46,11 +55,12 @@ FILE_APPLICATION = dict(fields=(BOARD,), effects=(lambda t: set_attrs(t, board=t
 
 
 def _list(t: Transition) -> None:
-    set_attrs(t, listed_on=t.now.date().isoformat())
+    set_attrs(t, listed_on=local_date(t.now).isoformat())
     set_firm(t, stage=Stage.LISTED)
 
 
 LIST = dict(effects=(_list,))
+STILL_JOINT_STOCK = firm_still_on(Stage.JOINT_STOCK)
 
 STOCK_TO_LISTED = register(Workflow(
     CaseKind.STOCK_TO_LISTED,
@@ -69,9 +79,9 @@ STOCK_TO_LISTED = register(Workflow(
         ("reserve", "filed", Action("file_application", "申报受理（免辅导板块）", OFFICERS,
                                     guards=(_board_may_skip,), **FILE_APPLICATION)),
         ("filed", "registered", Action("register", "注册生效", CITY, guards=(_board_needs_registration,))),
-        ("registered", "completed", Action("list", "确认上市", CITY, **LIST)),
-        ("filed", "completed", Action("list", "确认挂牌/上市（免注册板块）", CITY, guards=(_board_may_skip,),
-                                      **LIST)),
+        ("registered", "completed", Action("list", "确认上市", CITY, guards=(STILL_JOINT_STOCK,), **LIST)),
+        ("filed", "completed", Action("list", "确认挂牌/上市（免注册板块）", CITY,
+                                      guards=(_board_may_skip, STILL_JOINT_STOCK), **LIST)),
         *[(s, "terminated", Action("terminate", "终止", OFFICERS, fields=(REASON_FIELD,))) for s in OPEN],
         *[(s, s, Action("designate_key", "列为市级重点拟上市", CITY, guards=(_key_guard(True),),
                         effects=(lambda t: set_attrs(t, key=True),))) for s in OPEN],

@@ -5,7 +5,7 @@ request with three mistakes hears about all three at once and nothing is written
 """
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from models.enums import LEGAL_FORMS, FirmStatus, IndustryTag
 from workflows.errors import ValidationFailed
@@ -57,11 +57,11 @@ def clean_date(value) -> date:
 
 def clean_tags(value) -> list[str]:
     if isinstance(value, str):
-        value = [v for v in value.replace("，", ",").split(",") if v.strip()]
+        value = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
     if not isinstance(value, list):
         raise ValueError("八大万亿产业标签应为列表")
     allowed = {t.value for t in IndustryTag}
-    bad = [v for v in value if v not in allowed]
+    bad = [v for v in value if not isinstance(v, str) or v not in allowed]  # a nested list is unhashable
     if bad:
         raise ValueError(f"未知的产业标签：{', '.join(map(str, bad))}")
     return sorted(set(value))
@@ -144,7 +144,7 @@ def clean_money(value, *, allow_negative: bool) -> Decimal:
         raise ValueError("不能为负数")
     if abs(amount) > MAX_MONEY:
         raise ValueError("数值过大")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 四舍五入, as officers round
 
 
 def clean_count(value) -> int:

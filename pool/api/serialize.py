@@ -1,0 +1,168 @@
+"""The API's edge, shared by its views: reading request bodies, role gates, and the JSON shapes of DESIGN §8.
+
+Output conventions, chosen once so every route agrees:
+- Money goes out as a string with two decimals ("1500.00"), never a float, so 万元 figures survive exactly;
+  an unknown figure is null.
+- Dates are ISO dates ("2021-03-15"). Timestamps are stored in UTC and go out as ISO 8601 in Hangzhou time
+  with its offset ("2026-11-30T10:00:00+08:00"), the clock officers read; a client may convert as it likes.
+- Codes stay codes (`stage`, `state`, `kind`); a Chinese `*_label` rides along where a client shows them.
+- Names are returned exactly as typed (HTML included): JSON is data, escaping is the renderer's job.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import g, request
+
+from models import AnnualIndicator, AuditEvent, Firm, UpgradeCase
+from models.enums import Role
+from models.firm import INDICATOR_FIELDS
+from workflows.errors import NotPermitted, ValidationFailed
+from workflows.ladder import CASE_LABELS
+from workflows.machine import workflow_for
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CENT = Decimal("0.01")
+MONEY_FIELDS = frozenset({"revenue", "tax", "profit", "rd_expense", "total_assets", "export"})
+READERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER})
+WRITERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER})
+
+
+# --- request side ----------------------------------------------------------------------------------------
+
+def _gate(roles: frozenset, message: str) -> Callable:
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.actor.role not in roles:
+                raise NotPermitted(message)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+# Admins manage users, not firms: they are refused even reads. Leaders read everything and write nothing,
+# refused before any validation so a leader never learns more from a write than "not permitted".
+domain_read = _gate(READERS, "您的角色无权查看企业和案件数据")
+domain_write = _gate(WRITERS, "您的角色无权修改企业和案件数据")
+
+
+def json_body() -> dict:
+    """The request's JSON object; an empty body is {}. Content-Type is not insisted on (curl users forget it)."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    body = request.get_json(force=True, silent=True)
+    if body is None:
+        raise ValidationFailed("请求体不是有效的JSON", fields={"body": "无法解析为JSON"})
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体应为JSON对象", fields={"body": "应为JSON对象"})
+    return body
+
+
+# --- response side ---------------------------------------------------------------------------------------
+
+def iso_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def money(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(CENT), "f")
+
+
+def firm_summary(firm: Firm) -> dict:
+    """A firm as list rows show it: every DESIGN §8 field, nothing that needs another query."""
+    return {
+        "uscc": firm.uscc,
+        "name": firm.name,
+        "legal_form": firm.legal_form,
+        "district": firm.district_code,
+        "district_name": firm.district.name if firm.district else None,
+        "industry": firm.industry,
+        "registered_on": iso_date(firm.registered_on),
+        "status": firm.status,
+        "stage": firm.stage,
+        "size_class": firm.size_class,
+        "tags": list(firm.tags or []),
+        "abnormal": firm.abnormal,
+        "serious_violation": firm.serious_violation,
+        "tech_sme": firm.tech_sme,
+        "high_tech": firm.high_tech,
+    }
+
+
+def firm_detail(firm: Firm, cases: list[UpgradeCase]) -> dict:
+    return {
+        **firm_summary(firm),
+        "predecessor_uscc": firm.predecessor.uscc if firm.predecessor_id else None,
+        "indicators": [indicator_dict(row) for row in firm.indicators],  # newest year first
+        "cases": [case_summary(c) for c in cases],
+    }
+
+
+def indicator_dict(row: AnnualIndicator) -> dict:
+    out: dict = {"year": row.year}
+    for name in INDICATOR_FIELDS:
+        value = getattr(row, name)
+        out[name] = money(value) if name in MONEY_FIELDS else value
+    return out
+
+
+def case_summary(case: UpgradeCase) -> dict:
+    workflow = workflow_for(case)
+    return {
+        "id": case.id,
+        "kind": case.kind,
+        "kind_label": CASE_LABELS.get(case.kind, case.kind),
+        "state": case.state,
+        "state_label": workflow.states[case.state].label,
+        "version": case.version,
+        "is_open": case.is_open,
+    }
+
+
+def case_detail(case: UpgradeCase, actor) -> dict:
+    """A case with the actions this caller may take now (role and district; guards are checked on firing)."""
+    return {
+        **case_summary(case),
+        "uscc": case.firm.uscc,
+        "firm_name": case.firm.name,
+        "attributes": dict(case.attributes or {}),
+        "opened_at": iso_time(case.opened_at),
+        "state_entered_at": iso_time(case.state_entered_at),
+        "closed_at": iso_time(case.closed_at),
+        "actions": [a.to_dict() for a in workflow_for(case).available(case, actor)],
+    }
+
+
+def event_dict(event: AuditEvent, uscc_by_firm_id: dict[int, str] | None = None) -> dict:
+    evidence = dict(event.evidence or {})
+    out = {
+        "id": event.id,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": event.actor_name,
+        "at": iso_time(event.at),
+        "comment": event.comment,
+        "changes": evidence.pop("changes", {}),
+        "evidence": evidence,
+    }
+    if uscc_by_firm_id is not None:
+        out["uscc"] = uscc_by_firm_id.get(event.firm_id)
+    return out
