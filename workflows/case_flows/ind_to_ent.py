@@ -47,6 +47,7 @@ def _complete_ind_to_ent(t: Transition) -> None:
         uscc=t.values["new_uscc"], name=firm.name, legal_form=t.values["legal_form"], stage=Stage.ENTERPRISE,
         district_code=firm.district_code, industry=firm.industry, tags=list(firm.tags or []),
         registered_on=local_date(t.now), predecessor=firm, size_class=firm.size_class,
+        created_at=t.now, updated_at=t.now,
     )
     t.session.add(successor)
     set_firm(t, status=FirmStatus.DEREGISTERED)
