@@ -13,6 +13,7 @@ from models.enums import (
     Stage,
 )
 from models.firm import AnnualIndicator, District, Firm
+from models.pool import Pool, PoolMembership
 from models.user import ApiToken, User
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "Firm",
     "FirmStatus",
     "IndustryTag",
+    "Pool",
+    "PoolMembership",
     "Role",
     "SizeClass",
     "Stage",

@@ -133,3 +133,47 @@ LEGAL_FORM_STAGE = {
     "股份有限公司": Stage.JOINT_STOCK,
 }
 LEGAL_FORMS = tuple(LEGAL_FORM_STAGE)
+
+
+class PoolLevel(StrEnum):
+    CITY = "city"
+    COUNTY = "county"
+
+
+LEVEL_LABELS = {PoolLevel.CITY: "市级培育库", PoolLevel.COUNTY: "县级培育库"}
+
+
+class CultivationType(StrEnum):
+    """培育库类型 as the provincial 小微企业成长培育档案库 records it (domain-facts §7.2)."""
+
+    STARTUP = "startup"
+    GROWTH = "growth"
+    LEADING = "leading"
+
+
+CULTIVATION_LABELS = {
+    CultivationType.STARTUP: "初创型",
+    CultivationType.GROWTH: "成长型",
+    CultivationType.LEADING: "领军型",
+}
+
+
+class EndReason(StrEnum):
+    DEREGISTERED = "deregistered"
+    MOVED_OUT = "moved_out"
+    VIOLATION = "violation"
+    INELIGIBLE = "ineligible"
+    SCALED_UP = "scaled_up"
+    OUTGREW_SMALL = "outgrew_small"
+
+
+END_REASON_LABELS = {
+    EndReason.DEREGISTERED: "注销/吊销",
+    EndReason.MOVED_OUT: "迁出",
+    EndReason.VIOLATION: "经营异常或严重违法",
+    EndReason.INELIGIBLE: "不再符合入库条件",
+    EndReason.SCALED_UP: "升规（毕业）",
+    EndReason.OUTGREW_SMALL: "超出小微（毕业）",
+}
+REMOVE_REASONS = (EndReason.DEREGISTERED, EndReason.MOVED_OUT, EndReason.VIOLATION, EndReason.INELIGIBLE)
+GRADUATE_REASONS = (EndReason.SCALED_UP, EndReason.OUTGREW_SMALL)

@@ -16,7 +16,7 @@ from config import TestConfig
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 NOW = datetime(2026, 11, 30, 2, 0, 0)  # 10:00 in Hangzhou
-DATA_TABLES = ("audit_events", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
+DATA_TABLES = ("audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -77,6 +77,10 @@ def app(database_url):
     app = create_app(Config)
     with app.app_context():
         upgrade()
+        # Pools are reference data seeded by the migration; tests may edit them, so keep the original rows.
+        app.config["POOL_SNAPSHOT"] = [
+            dict(row._mapping) for row in db.session.execute(text("SELECT id, target, capacity FROM pools"))
+        ]
         db.session.remove()
     yield app
     with app.app_context():
@@ -85,7 +89,7 @@ def app(database_url):
 
 @pytest.fixture
 def ctx(app):
-    """An app context with an empty database (districts kept) for one test."""
+    """An app context with an empty database (districts and pools as migrated) for one test."""
     from models import db
 
     with app.app_context():
@@ -98,6 +102,8 @@ def ctx(app):
             else:
                 for table in DATA_TABLES:
                     conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("UPDATE pools SET target = :target, capacity = :capacity, admit_seq = 0 WHERE id = :id"),
+                         app.config["POOL_SNAPSHOT"])
 
 
 @pytest.fixture

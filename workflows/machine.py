@@ -85,6 +85,8 @@ class Action:
     fields: tuple[Field, ...] = ()
     guards: tuple[Guard, ...] = ()
     effects: tuple[Effect, ...] = ()
+    # Who may act beyond role and district (e.g. four eyes: not what you nominated yourself).
+    permit: Callable[[Any, Any], bool] | None = None
 
     def to_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "fields": [f.to_dict() for f in self.fields]}
@@ -214,7 +216,9 @@ def permitted(actor, action: Action, subject) -> bool:
     """Role first, then scope: a county officer acts only on subjects of their own district."""
     if actor.role not in action.roles:
         return False
-    return actor.role != Role.COUNTY_OFFICER or subject.district_code == actor.district_code
+    if actor.role == Role.COUNTY_OFFICER and subject.district_code != actor.district_code:
+        return False
+    return action.permit is None or action.permit(actor, subject)
 
 
 def fire(

@@ -1,0 +1,125 @@
+"""Pool targets and capacities (admin), counts for the overview, and the county target split."""
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from models import AnnualIndicator, Firm, Pool, PoolMembership
+from models.enums import FirmStatus, PoolLevel, Role, SizeClass, Stage
+from workflows.audit import diff, record_event
+from workflows.errors import NotFound, NotPermitted, ValidationFailed
+from workflows.membership import admitted_count, lock_pool, new_firm_months
+from workflows.rules.eligibility import new_firm_cutoff
+from workflows.rules.targets import split_targets
+
+COUNTY_TOTAL = 45_000  # the plan's 县级培育库 total (seed §二)
+
+
+def get_pool(session, pool_id: int) -> Pool:
+    pool = session.get(Pool, pool_id)
+    if pool is None:
+        raise NotFound("未找到该培育库")
+    return pool
+
+
+def all_pools(session) -> list[Pool]:
+    return list(session.scalars(select(Pool).order_by(Pool.level.desc(), Pool.district_code)))
+
+
+def pool_counts(session) -> dict[int, dict[str, int]]:
+    """{pool_id: {state: n}} in one grouped query (the overview shows every pool at once)."""
+    rows = session.execute(select(PoolMembership.pool_id, PoolMembership.state, func.count())
+                           .group_by(PoolMembership.pool_id, PoolMembership.state))
+    counts: dict[int, dict[str, int]] = {}
+    for pool_id, state, n in rows:
+        counts.setdefault(pool_id, {})[state] = n
+    return counts
+
+
+def _require_admin(actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise NotPermitted("只有系统管理员可以调整培育库目标和容量")
+
+
+def _clean_int(value, name: str, label: str, *, allow_none: bool) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationFailed(f"{label}应为非负整数", fields={name: f"{label}应为非负整数"})
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValidationFailed(f"{label}应为非负整数", fields={name: f"{label}应为非负整数"}) from None
+    if number < 0:
+        raise ValidationFailed(f"{label}不能为负数", fields={name: f"{label}不能为负数"})
+    return number
+
+
+def update_pools(session, changes: dict[int, dict], *, actor, now: datetime, comment: str = "") -> dict:
+    """Apply target/capacity edits to several pools at once, all or nothing.
+
+    County targets must still add up to the plan's 45,000 afterwards, so moving targets between districts
+    is one edit of several pools. A capacity is never set below the pool's admitted count: the pool row is
+    locked first, as admissions do, so no admission slips in between the count and the change.
+    """
+    _require_admin(actor)
+    result = {}
+    for pool_id, change in sorted(changes.items()):
+        pool = get_pool(session, pool_id)
+        clean = {}
+        unknown = set(change) - {"target", "capacity"}
+        if unknown:
+            raise ValidationFailed("未知字段", fields={k: "未知字段" for k in unknown})
+        if "target" in change:
+            clean["target"] = _clean_int(change["target"], "target", "目标", allow_none=False)
+        if "capacity" in change:
+            clean["capacity"] = _clean_int(change["capacity"], "capacity", "容量", allow_none=True)
+            lock_pool(session, pool.id)
+            admitted = admitted_count(session, pool.id)
+            if clean["capacity"] is not None and clean["capacity"] < admitted:
+                raise ValidationFailed("容量不能低于已入库企业数", fields={
+                    "capacity": f"{pool.name}已入库{admitted}家，容量不能设为{clean['capacity']}"})
+        changed = diff(pool, clean)
+        if changed:
+            record_event(session, subject_type="pool", subject_id=pool.id, firm_id=None, action="update",
+                         actor=actor, now=now, comment=comment, evidence={"changes": changed})
+            result[pool.id] = changed
+    _check_county_total(session)
+    session.flush()
+    return result
+
+
+def _check_county_total(session) -> None:
+    with session.no_autoflush:
+        pools = [p for p in session.scalars(select(Pool).where(Pool.level == PoolLevel.COUNTY))]
+    total = sum(p.target for p in pools)
+    if total != COUNTY_TOTAL:
+        raise ValidationFailed("县级培育库目标合计不符", fields={
+            "target": f"县级培育库目标合计须为{COUNTY_TOTAL}，调整后为{total}；请同时调整多个区县"})
+
+
+def eligible_counts(session, today: date) -> dict[str, int]:
+    """Eligible firms per district in SQL (DESIGN §9), for the target split."""
+    cutoff = new_firm_cutoff(today, new_firm_months())  # the rule's own date, not an approximate 30.44-day month
+    has_rows = exists().where(AnnualIndicator.firm_id == Firm.id)
+    stmt = (
+        select(Firm.district_code, func.count())
+        .where(Firm.stage == Stage.ENTERPRISE, Firm.status == FirmStatus.ACTIVE, ~Firm.abnormal,
+               ~Firm.serious_violation,
+               or_(and_(has_rows, Firm.size_class.in_([SizeClass.SMALL, SizeClass.MICRO])),
+                   and_(~has_rows, Firm.registered_on > cutoff)))
+        .group_by(Firm.district_code)
+    )
+    return dict(session.execute(stmt).all())
+
+
+def propose_split(session, today: date) -> dict[str, int]:
+    pools = session.scalars(select(Pool).where(Pool.level == PoolLevel.COUNTY)).all()
+    counts = eligible_counts(session, today)
+    return split_targets(COUNTY_TOTAL, {p.district_code: counts.get(p.district_code, 0) for p in pools})
+
+
+def apply_split(session, split: dict[str, int], *, actor, now: datetime) -> dict:
+    pools = session.scalars(select(Pool).where(Pool.level == PoolLevel.COUNTY)).all()
+    changes = {p.id: {"target": split[p.district_code]} for p in pools}
+    return update_pools(session, changes, actor=actor, now=now, comment="按符合条件企业数比例分配县级目标")
