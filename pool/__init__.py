@@ -35,11 +35,15 @@ def register_blueprints(app: Flask) -> None:
     from pool.auth.views import bp as auth_bp
     from pool.extensions import csrf
     from pool.firms.views import bp as firms_bp
+    from pool.ladder.views import bp as ladder_bp
     from pool.main.views import bp as main_bp
+    from pool.worklist.views import bp as worklist_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(firms_bp)
+    app.register_blueprint(ladder_bp)
+    app.register_blueprint(worklist_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

@@ -58,7 +58,7 @@ FIELD_LABELS = {
     "high_tech": "高新技术企业",
     "predecessor_id": "前身企业",
     "revenue": "营业收入（万元）",
-    "tax": "税收（万元）",
+    "tax": "纳税总额（万元）",
     "profit": "利润总额（万元）",
     "employees": "从业人员（人）",
     "rd_expense": "研发费用（万元）",

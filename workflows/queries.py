@@ -95,6 +95,12 @@ def firm_filters(args) -> dict:
     return clean
 
 
+def name_or_uscc(value: str):
+    """The `q` search every list offers: part of the name (LIKE wildcards taken literally) or the whole USCC."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(Firm.name.like(f"%{escaped}%", escape="\\"), Firm.uscc == value.upper())
+
+
 def filtered_firms(actor, filters: dict):
     stmt = scope_firms(select(Firm), actor)
     for key, value in filters.items():
@@ -105,8 +111,7 @@ def filtered_firms(actor, filters: dict):
         elif key == "tags":
             stmt = stmt.where(cast(Firm.tags, String).like(f'%"{value}"%'))
         elif key == "q":
-            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(or_(Firm.name.like(f"%{escaped}%", escape="\\"), Firm.uscc == value.upper()))
+            stmt = stmt.where(name_or_uscc(value))
         else:
             stmt = stmt.where(getattr(Firm, key) == value)
     return stmt
@@ -136,11 +141,37 @@ def firm_lineage_ids(firm: Firm) -> list[int]:
     return ids
 
 
-def firm_history(session, firm: Firm, kinds: set[str] | None = None) -> list[AuditEvent]:
+def firm_history_stmt(firm: Firm, kinds: set[str] | None = None, actions: set[str] | None = None):
+    """Every audit event of the firm's lineage (its own edits, its cases, later its memberships), newest first.
+
+    Filtering by `AuditEvent.subject_type` rather than a fixed list lets a new kind of subject show up
+    on the timeline without touching this query.
+    """
     stmt = select(AuditEvent).where(AuditEvent.firm_id.in_(firm_lineage_ids(firm)))
     if kinds:
         stmt = stmt.where(AuditEvent.subject_type.in_(kinds))
-    return list(session.scalars(stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+    if actions:
+        stmt = stmt.where(AuditEvent.action.in_(actions))
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+def firm_history(session, firm: Firm, kinds: set[str] | None = None) -> list[AuditEvent]:
+    return list(session.scalars(firm_history_stmt(firm, kinds)))
+
+
+def firm_history_page(session, firm: Firm, *, kinds: set[str] | None = None, actions: set[str] | None = None,
+                      page: int = 1, per_page: int = 20) -> Page:
+    stmt = firm_history_stmt(firm, kinds, actions)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(rows), total or 0, page, per_page)
+
+
+def firm_history_facets(session, firm: Firm) -> list[tuple[str, str]]:
+    """The (subject_type, action) pairs the firm's history holds: the timeline's filter choices."""
+    stmt = select(AuditEvent.subject_type, AuditEvent.action).distinct() \
+        .where(AuditEvent.firm_id.in_(firm_lineage_ids(firm)))
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 def case_history(session, case: UpgradeCase) -> list[AuditEvent]:

@@ -19,11 +19,14 @@ from pool.api.serialize import (
     indicator_dict,
     json_body,
 )
-from pool.clock import now
+from pool.clock import now, today
 from workflows import queries
 from workflows.errors import ValidationFailed
+from workflows.firm_status import mark_status
 from workflows.firms import create_firm, put_indicators, update_firm
 from workflows.ladder import open_case
+
+STATUS_KEYS = frozenset({"status", "abnormal", "serious_violation"})
 
 
 def _detail(firm):
@@ -64,7 +67,30 @@ def patch_firm(uscc):
     comment = body.pop("comment", "")
     if not isinstance(comment, str):
         raise ValidationFailed("企业信息有误", fields={"comment": "备注应为文本"})
+    marked = sorted(STATUS_KEYS & set(body))
+    if marked:
+        # Status and markers carry an effective date and a source: they go through POST .../status.
+        message = "登记状态和经营异常、严重违法标记请通过 POST /api/v1/firms/<uscc>/status 变更（需生效日期和来源）"
+        raise ValidationFailed("企业信息有误", fields=dict.fromkeys(marked, message))
     changes = update_firm(db.session, firm, body, actor=g.actor, now=now(), comment=comment)
+    db.session.commit()
+    return jsonify({**_detail(firm), "changes": changes})
+
+
+@bp.post("/firms/<uscc>/status")
+@domain_write
+def post_firm_status(uscc):
+    """One status change (注销/吊销/迁出/恢复存续, 经营异常, 严重违法) with its effective date and source."""
+    firm = queries.firm_by_uscc(db.session, uscc, g.actor)
+    body = json_body()
+    for key in ("change", "source", "comment"):
+        if body.get(key) is not None and not isinstance(body.get(key), str):
+            raise ValidationFailed("状态变更信息有误", fields={key: "应为文本"})
+    changes = mark_status(
+        db.session, firm, body.get("change") or "", effective_on=body.get("effective_on"),
+        source=body.get("source") or "", actor=g.actor, now=now(), today=today(),
+        comment=body.get("comment") or "",
+    )
     db.session.commit()
     return jsonify({**_detail(firm), "changes": changes})
 

@@ -13,6 +13,7 @@ from models import AuditEvent, District, Firm, UpgradeCase
 from models.enums import SizeClass
 from pool.templating import FIELD_LABELS, change_rows, change_value
 from workflows.case_flows import CASE_WORKFLOWS
+from workflows.firm_status import STATUS_CHANGES
 from workflows.ladder import CASE_LABELS, LADDER
 from workflows.machine import workflow_for
 from workflows.policy import default_policy
@@ -24,6 +25,7 @@ FIRM_ACTIONS = {
     "update": "修改企业信息",
     "indicators_create": "录入年度指标",
     "indicators_update": "修改年度指标",
+    "status_change": "变更状态",
 }
 CASE_OPEN = "发起案件"
 SUBJECT_LABELS = {"firm": "企业信息", "membership": "培育库", "user": "用户"}
@@ -31,6 +33,15 @@ SUBJECT_LABELS = {"firm": "企业信息", "membership": "培育库", "user": "�
 
 def district_names(session) -> dict[str, str]:
     return {d.code: d.name for d in session.scalars(select(District).order_by(District.sort_order))}
+
+
+def change_summary(changes: dict, districts: dict[str, str] | None = None) -> str:
+    """{field: [old, new]} as one line for a flash message: "企业名称 A → B；行业代码 C39 → C40", in the
+    timeline's labels and value words (a value that was empty shows only the new one)."""
+    return "；".join(
+        f"{row['label']} {row['new']}" if row["old_empty"] else f"{row['label']} {row['old']} → {row['new']}"
+        for row in change_rows(changes, districts)
+    )
 
 
 def ladder_steps(firm: Firm) -> list[dict]:
@@ -124,8 +135,18 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
         subject, action, from_label, to_label = _describe(event, cases.get(event.subject_id))
         if event.action.startswith("indicators_") and evidence.get("year"):
             subject = f"{evidence['year']}年度指标"
+        if event.action == "status_change":
+            action, fields = _status_change(evidence)
         entries.append(TimelineEntry(event, subject, action, from_label, to_label, changes, fields))
     return entries
+
+
+def _status_change(evidence: dict) -> tuple[str, list[dict]]:
+    """A status change reads as what happened (注销, 列入经营异常名录), when it took effect and who said so."""
+    spec = STATUS_CHANGES.get(evidence.get("change"))
+    rows = [{"field": key, "label": text, "new": evidence[key], "old": None}
+            for key, text in (("effective_on", "生效日期"), ("source", "来源")) if evidence.get(key)]
+    return (spec.label if spec else FIRM_ACTIONS["status_change"]), rows
 
 
 def _describe(event: AuditEvent, case: UpgradeCase | None) -> tuple[str, str, str, str]:

@@ -1,7 +1,8 @@
-"""Firm list and firm detail pages (read-only in this release; editing follows).
+"""Firm list and firm detail pages; the editing pages live in `pool.firms.edit`, on the same blueprint.
 
 Both go through the same read queries as the API (`workflows.queries`), so the district scope is the
 API's: a county officer's list holds only their district, and another district's firm is "not found".
+The editing buttons appear only for users `workflows.firms.can_edit` lets edit the firm.
 """
 
 from flask import Blueprint, current_app, render_template, request
@@ -15,6 +16,7 @@ from pool.auth.views import DOMAIN_READERS, roles_required
 from pool.firms.display import case_rows, district_names, ladder_steps, size_note, timeline
 from pool.firms.forms import FirmFilterForm
 from workflows.errors import ValidationFailed
+from workflows.firms import DOMAIN_EDITORS, can_edit
 from workflows.queries import (
     FILTERS,
     Page,
@@ -62,6 +64,7 @@ def index():
     return render_template(
         "firms/list.html", form=form, page=page, error=error, error_rows=error_rows, query=query, officer=officer,
         own_district=own_district, filtered=bool(set(query) - {"per_page"}),
+        may_create=current_user.role in DOMAIN_EDITORS,
     ), status
 
 
@@ -82,4 +85,8 @@ def detail(uscc: str):
         size_note=size_note(firm),
         cases=case_rows(firm_cases(db.session, firm), clock.now()),
         timeline=timeline(db.session, firm_history(db.session, firm), names),
+        may_edit=can_edit(current_user, firm.district_code),
     )
+
+
+from pool.firms import edit  # noqa: E402, F401  (registers the editing routes on `bp`)

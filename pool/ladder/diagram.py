@@ -1,9 +1,12 @@
 """Draw a workflow graph as inline SVG on the server: no JavaScript library, nothing from the internet.
 
-States are laid out left to right by their distance from the initial state; failure states sit in a row
+States are laid out left to right by the longest forward path from the initial state (so the main line
+is one row and a skip edge such as 免辅导 jumps over the states it skips); failure states sit in a row
 below. Forward edges are straight arrows, skip edges arc above, returns arc below, and the edges into a
-failure state are drawn as one dashed drop from each open state. Self-loops (e.g. 列为市级重点拟上市)
-are listed under the diagram instead of drawn.
+failure state are drawn as one dashed drop from each open state, spread along the failure box so their
+arrowheads stay apart. Self-loops (e.g. 列为市级重点拟上市) are listed under the diagram instead of drawn.
+The SVG carries its natural size; the page's CSS only ever shrinks it, so labels never grow unreadably
+large or small by accident.
 """
 
 from html import escape
@@ -13,18 +16,41 @@ from markupsafe import Markup
 
 from workflows.machine import Workflow
 
-BOX_W, BOX_H, GAP_X, ROW_Y, PAD = 112, 40, 44, 130, 20
+BOX_W, BOX_H, GAP_X, ROW_Y, PAD = 116, 40, 92, 120, 20
+
+
+def _forward_graph(workflow: Workflow) -> nx.DiGraph:
+    """The workflow without self-loops, failure exits and returns: what remains is acyclic.
+
+    A return (退回) is an edge into a state already on the depth-first path from the initial state.
+    """
+    graph = nx.DiGraph()
+    graph.add_nodes_from(s for s in workflow.states if not workflow.states[s].failure)
+    edges = [(u, v) for u, v in workflow.graph.edges() if u != v and not workflow.states[v].failure]
+    graph.add_edges_from(edges)
+    on_path, seen, back = [], set(), set()
+
+    def visit(node):
+        seen.add(node)
+        on_path.append(node)
+        for nxt in list(graph.successors(node)):
+            if nxt in on_path:
+                back.add((node, nxt))
+            elif nxt not in seen:
+                visit(nxt)
+        on_path.pop()
+
+    visit(workflow.initial)
+    graph.remove_edges_from(back)
+    return graph
 
 
 def _layers(workflow: Workflow) -> dict[str, int]:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(workflow.states)
-    graph.add_edges_from(
-        (u, v) for u, v in workflow.graph.edges()
-        if u != v and not workflow.states[v].failure
-    )
-    depth = nx.single_source_shortest_path_length(graph, workflow.initial)
-    return {s: depth.get(s, 0) for s in workflow.states if not workflow.states[s].failure}
+    graph = _forward_graph(workflow)
+    layer = {}
+    for state in nx.topological_sort(graph):
+        layer[state] = max((layer[u] + 1 for u in graph.predecessors(state)), default=0)
+    return layer
 
 
 def layout(workflow: Workflow) -> dict[str, tuple[int, int]]:
@@ -54,12 +80,17 @@ def _box(name: str, label: str, x: int, y: int, *, current: bool, final: bool, f
     )
 
 
+def _exit(u, v, pos, label: str, i: int, n: int) -> str:
+    """A dashed drop into a failure state; the i-th of n lands at its own point along the box's top."""
+    (x1, y1), (x2, y2) = pos[u], pos[v]
+    sx, sy = x1 + BOX_W / 2, y1 + BOX_H
+    ex, ey = x2 + BOX_W * (i + 1) / (n + 1), y2
+    return (f'<path class="wf-edge wf-exit" d="M{sx},{sy} L{ex:g},{ey}" marker-end="url(#wf-arrow)">'
+            f'<title>{escape(label)}</title></path>')
+
+
 def _edge(u, v, pos, label: str) -> str:
     (x1, y1), (x2, y2) = pos[u], pos[v]
-    if y2 > y1 + BOX_H:  # down into a failure state
-        sx, sy, ex, ey = x1 + BOX_W / 2, y1 + BOX_H, x2 + BOX_W / 2, y2
-        return (f'<path class="wf-edge wf-exit" d="M{sx},{sy} L{ex},{ey}" marker-end="url(#wf-arrow)">'
-                f'<title>{escape(label)}</title></path>')
     forward = x2 > x1
     sx = x1 + BOX_W if forward else x1 + BOX_W / 2
     ex = x2 if forward else x2 + BOX_W / 2
@@ -71,12 +102,12 @@ def _edge(u, v, pos, label: str) -> str:
     elif forward:  # a skip edge arcs above the row
         lift = 22 + 10 * span
         d = f"M{x1 + BOX_W / 2},{y1} C{x1 + BOX_W / 2},{y1 - lift} {x2 + BOX_W / 2},{y2 - lift} {x2 + BOX_W / 2},{y2}"
-        lx, ly = (x1 + x2 + BOX_W) / 2, y1 - lift + 4
+        lx, ly = (x1 + x2 + BOX_W) / 2, min(y1, y2) - lift * 0.75 - 4
     else:  # a return arcs below
         drop = 34
         d = (f"M{x1 + BOX_W / 2},{y1 + BOX_H} C{x1 + BOX_W / 2},{y1 + BOX_H + drop} "
              f"{x2 + BOX_W / 2},{y2 + BOX_H + drop} {x2 + BOX_W / 2},{y2 + BOX_H}")
-        lx, ly = (x1 + x2 + BOX_W) / 2, y1 + BOX_H + drop
+        lx, ly = (x1 + x2 + BOX_W) / 2, y1 + BOX_H + drop * 0.75 + 12
     return (f'<path class="wf-edge" d="{d}" marker-end="url(#wf-arrow)"><title>{escape(label)}</title></path>'
             f'<text class="wf-edge-label" x="{lx}" y="{ly}" text-anchor="middle">{escape(label)}</text>')
 
@@ -87,19 +118,22 @@ def render_svg(workflow: Workflow, current: str | None = None) -> Markup:
     height = max(y for _, y in pos.values()) + BOX_H + PAD + 10
     parts = [
         f'<svg class="wf-diagram" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(workflow.label)}流程图">',
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(workflow.label)}流程图">',
         '<defs><marker id="wf-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
     ]
-    seen_exit = set()
+    exits: dict[str, list[tuple[str, str]]] = {}
     for u, v, data in workflow.graph.edges(data=True):
         if u == v:
             continue
         if workflow.states[v].failure:
-            if (u, v) in seen_exit:
-                continue
-            seen_exit.add((u, v))
+            if u not in (src for src, _ in exits.setdefault(v, [])):
+                exits[v].append((u, data["action"].label))
+            continue
         parts.append(_edge(u, v, pos, data["action"].label))
+    for v, sources in exits.items():
+        sources.sort(key=lambda item: pos[item[0]])
+        parts += [_exit(u, v, pos, label, i, len(sources)) for i, (u, label) in enumerate(sources)]
     for name, state in workflow.states.items():
         x, y = pos[name]
         parts.append(_box(name, state.label, x, y, current=name == current, final=state.final,
