@@ -13,6 +13,7 @@ from models.enums import (
     Stage,
 )
 from models.firm import AnnualIndicator, District, Firm
+from models.importing import ImportRun
 from models.pool import Pool, PoolMembership
 from models.user import ApiToken, User
 
@@ -26,6 +27,7 @@ __all__ = [
     "District",
     "Firm",
     "FirmStatus",
+    "ImportRun",
     "IndustryTag",
     "Pool",
     "PoolMembership",

@@ -177,3 +177,28 @@ END_REASON_LABELS = {
 }
 REMOVE_REASONS = (EndReason.DEREGISTERED, EndReason.MOVED_OUT, EndReason.VIOLATION, EndReason.INELIGIBLE)
 GRADUATE_REASONS = (EndReason.SCALED_UP, EndReason.OUTGREW_SMALL)
+
+
+class ImportKind(StrEnum):
+    FIRMS = "firms"
+    INDICATORS = "indicators"
+    STATUS = "status"
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # every row written (or unchanged)
+    PARTIAL = "partial"  # --partial: valid rows written, the rest reported
+    REFUSED = "refused"  # a bad row: nothing written, report produced
+    FAILED = "failed"  # crashed or interrupted: nothing written
+
+
+IMPORT_STATUS_LABELS = {
+    ImportStatus.QUEUED: "排队中",
+    ImportStatus.RUNNING: "导入中",
+    ImportStatus.SUCCEEDED: "已完成",
+    ImportStatus.PARTIAL: "部分导入",
+    ImportStatus.REFUSED: "已拒绝（未写入）",
+    ImportStatus.FAILED: "失败（未写入）",
+}

@@ -16,7 +16,7 @@ from config import TestConfig
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 NOW = datetime(2026, 11, 30, 2, 0, 0)  # 10:00 in Hangzhou
-DATA_TABLES = ("audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
+DATA_TABLES = ("import_runs", "audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
 
 
 @pytest.fixture(autouse=True, scope="session")
