@@ -108,9 +108,12 @@ def _end(t: Transition) -> None:
     t.subject.end_reason = reason
     if t.subject.level != PoolLevel.COUNTY:
         return
-    city = t.session.scalar(select(PoolMembership).where(
-        PoolMembership.firm_id == t.subject.firm_id, PoolMembership.level == PoolLevel.CITY,
-        PoolMembership.is_active))
+    # No autoflush: flushing the half-changed subject here would bump its version twice in one action and
+    # raise a bare StaleDataError (not StaleVersion) outside the engine's flush when the row was stale.
+    with t.session.no_autoflush:
+        city = t.session.scalar(select(PoolMembership).where(
+            PoolMembership.firm_id == t.subject.firm_id, PoolMembership.level == PoolLevel.CITY,
+            PoolMembership.is_active))
     if city is None:
         return
     source = city.state

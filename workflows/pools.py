@@ -23,7 +23,8 @@ def get_pool(session, pool_id: int) -> Pool:
 
 
 def all_pools(session) -> list[Pool]:
-    return list(session.scalars(select(Pool).order_by(Pool.level.desc(), Pool.district_code)))
+    """The city pool first, then the county pools by district code."""
+    return list(session.scalars(select(Pool).order_by(Pool.level != PoolLevel.CITY, Pool.district_code)))
 
 
 def pool_counts(session) -> dict[int, dict[str, int]]:
@@ -55,28 +56,47 @@ def _clean_int(value, name: str, label: str, *, allow_none: bool) -> int | None:
     return number
 
 
+def _clean_change(change) -> dict:
+    if not isinstance(change, dict):
+        raise ValidationFailed("调整内容应为对象", fields={"body": "应为 {\"target\": n, \"capacity\": n|null}"})
+    unknown = set(change) - {"target", "capacity"}
+    if unknown:
+        raise ValidationFailed("未知字段", fields={k: "未知字段" for k in unknown})
+    clean = {}
+    if "target" in change:
+        clean["target"] = _clean_int(change["target"], "target", "目标", allow_none=False)
+    if "capacity" in change:
+        clean["capacity"] = _clean_int(change["capacity"], "capacity", "容量", allow_none=True)
+    return clean
+
+
+def _locked_pool(session, pool_id) -> Pool:
+    """Take the pool's row lock (as admissions do), then read the pool as committed now."""
+    lock_pool(session, pool_id)
+    pool = session.scalar(select(Pool).where(Pool.id == pool_id).execution_options(populate_existing=True))
+    if pool is None:
+        raise NotFound("未找到该培育库")
+    return pool
+
+
 def update_pools(session, changes: dict[int, dict], *, actor, now: datetime, comment: str = "") -> dict:
     """Apply target/capacity edits to several pools at once, all or nothing.
 
     County targets must still add up to the plan's 45,000 afterwards, so moving targets between districts
-    is one edit of several pools. A capacity is never set below the pool's admitted count: the pool row is
-    locked first, as admissions do, so no admission slips in between the count and the change.
+    is one edit of several pools. Every pool named is locked first, in id order, before it is read: a
+    capacity is never set below an admitted count that an admission is about to raise, two edits of the same
+    pools never deadlock crosswise on PostgreSQL, and an edit compares against (and audits) what is committed,
+    so two admins moving targets at once cannot overwrite each other into a wrong county total.
     """
     _require_admin(actor)
+    cleaned = {pool_id: _clean_change(change) for pool_id, change in changes.items()}
+    pools = {pool_id: _locked_pool(session, pool_id) for pool_id in sorted(cleaned)}
     result = {}
-    for pool_id, change in sorted(changes.items()):
-        pool = get_pool(session, pool_id)
-        clean = {}
-        unknown = set(change) - {"target", "capacity"}
-        if unknown:
-            raise ValidationFailed("未知字段", fields={k: "未知字段" for k in unknown})
-        if "target" in change:
-            clean["target"] = _clean_int(change["target"], "target", "目标", allow_none=False)
-        if "capacity" in change:
-            clean["capacity"] = _clean_int(change["capacity"], "capacity", "容量", allow_none=True)
-            lock_pool(session, pool.id)
+    for pool_id, clean in sorted(cleaned.items()):
+        pool = pools[pool_id]
+        if clean.get("capacity") is not None:
             admitted = admitted_count(session, pool.id)
-            if clean["capacity"] is not None and clean["capacity"] < admitted:
+            if clean["capacity"] < admitted:
                 raise ValidationFailed("容量不能低于已入库企业数", fields={
                     "capacity": f"{pool.name}已入库{admitted}家，容量不能设为{clean['capacity']}"})
         changed = diff(pool, clean)
@@ -84,15 +104,14 @@ def update_pools(session, changes: dict[int, dict], *, actor, now: datetime, com
             record_event(session, subject_type="pool", subject_id=pool.id, firm_id=None, action="update",
                          actor=actor, now=now, comment=comment, evidence={"changes": changed})
             result[pool.id] = changed
-    _check_county_total(session)
     session.flush()
+    _check_county_total(session)
     return result
 
 
 def _check_county_total(session) -> None:
-    with session.no_autoflush:
-        pools = [p for p in session.scalars(select(Pool).where(Pool.level == PoolLevel.COUNTY))]
-    total = sum(p.target for p in pools)
+    """Summed in SQL after the flush: this edit's targets plus every other district's as committed."""
+    total = session.scalar(select(func.sum(Pool.target)).where(Pool.level == PoolLevel.COUNTY)) or 0
     if total != COUNTY_TOTAL:
         raise ValidationFailed("县级培育库目标合计不符", fields={
             "target": f"县级培育库目标合计须为{COUNTY_TOTAL}，调整后为{total}；请同时调整多个区县"})
