@@ -90,20 +90,26 @@ def app(database_url):
 @pytest.fixture
 def ctx(app):
     """An app context with an empty database (districts and pools as migrated) for one test."""
-    from models import db
-
     with app.app_context():
         yield app
-        db.session.rollback()
-        db.session.remove()
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in DATA_TABLES:
-                    conn.execute(text(f"DELETE FROM {table}"))
-            conn.execute(text("UPDATE pools SET target = :target, capacity = :capacity, admit_seq = 0 WHERE id = :id"),
-                         app.config["POOL_SNAPSHOT"])
+        reset_database(app)
+
+
+def reset_database(app) -> None:
+    """Empty the data tables and put the pools back as migrated (inside an app context); module-scoped
+    fixtures that seed a whole register (the demo tests) call it too."""
+    from models import db
+
+    db.session.rollback()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in DATA_TABLES:
+                conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("UPDATE pools SET target = :target, capacity = :capacity, admit_seq = 0 WHERE id = :id"),
+                     app.config["POOL_SNAPSHOT"])
 
 
 @pytest.fixture

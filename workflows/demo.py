@@ -10,7 +10,9 @@ What is written, and how:
   into the register (a single summary event for the run would leave 200,000 timelines empty);
 - upgrade cases in every state of every workflow, walked through the real engine
   (``open_case`` + ``fire``) by ``workflows.demo_cases``, so their audit trail, guards and effects
-  (a completed case moves its firm up the ladder) are exactly what officers would have produced.
+  (a completed case moves its firm up the ladder) are exactly what officers would have produced;
+- the county target split applied by the admin, and the cultivation pools filled in bulk with the states,
+  audit events and four-eyes actors the membership workflow would have written (``workflows.demo_pools``).
 
 Content depends only on (seed, n_firms); timestamps are placed relative to ``now`` (firms registered
 before the register "went live" two years ago entered it then; case steps fall in the past months).
@@ -25,14 +27,16 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from models import AnnualIndicator, AuditEvent, Firm, UpgradeCase, User
+from models import AnnualIndicator, AuditEvent, Firm, PoolMembership, UpgradeCase, User
 from models.enums import ROLE_LABELS, STAGE_LABELS, Role, Stage
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.demo_bulk import write_firms
 from workflows.demo_cases import CasePool, seed_cases
 from workflows.demo_data import DEMO_PASSWORD, DISTRICT_NAMES, DISTRICTS
+from workflows.demo_pools import seed_pools
 from workflows.errors import Duplicate
 from workflows.ladder import CASE_LABELS
+from workflows.pools import all_pools, pool_counts
 from workflows.users import create_user
 
 DEMO_USERS = (
@@ -57,6 +61,8 @@ class DemoSummary:
     by_district: dict[str, int] = field(default_factory=dict)
     cases: dict[str, dict[str, int]] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
+    memberships: int = 0
+    pools: list[tuple[str, int, int, int]] = field(default_factory=list)  # name, target, admitted, nominated
 
     def describe(self) -> str:
         if self.skipped:
@@ -75,8 +81,23 @@ class DemoSummary:
             workflow = CASE_WORKFLOWS[kind]
             text = "，".join(f"{workflow.states[s].label} {n:,}" for s, n in states.items())
             lines.append(f"  {CASE_LABELS[kind]}：{text}")
+        lines += self.pool_lines()
         lines.append("用户：" + "，".join(f"{ROLE_LABELS[Role(r)]} {n}" for r, n in self.users.items()))
         return "\n".join(lines)
+
+    def pool_lines(self) -> list[str]:
+        """Pool fill: admitted against target, and the nominations waiting for review."""
+        def fill(name, target, admitted, nominated):
+            share = f"{admitted / target:.0%}" if target else "—"
+            return f"{name} {admitted:,}/{target:,}（{share}），待审核 {nominated:,}"
+
+        if not self.pools:
+            return []
+        city, counties = self.pools[0], self.pools[1:]
+        total = ("县级培育库合计", *(sum(p[i] for p in counties) for i in (1, 2, 3)))
+        districts = "；".join(fill(name.removesuffix("县级培育库"), *rest) for name, *rest in counties)
+        return [f"培育库（已入库/目标）：入库记录 {self.memberships:,} 条", f"  {fill(*city)}", f"  {fill(*total)}",
+                f"  {districts}"]
 
 
 def seed_demo(session, *, n_firms: int = 200_000, seed: int = 2021, now: datetime,
@@ -94,6 +115,7 @@ def seed_demo(session, *, n_firms: int = 200_000, seed: int = 2021, now: datetim
     pool = CasePool()
     write_firms(session, seed=seed, n_firms=n_firms, now=now, pool=pool)
     seed_cases(session, pool, users, seed=seed, n_firms=n_firms, now=now)
+    seed_pools(session, users, seed=seed, now=now)
     session.flush()
     summary = summarise(session)
     summary.seed, summary.added = seed, n_firms
@@ -113,7 +135,8 @@ def _demo_users(session, now: datetime) -> dict:
         elif user.role != role or user.district_code != district:
             raise Duplicate(f"用户名 {login} 已被占用（角色或区县与演示账号不同），无法写入演示案件")
         made[login] = user
-    return {"city": made["city"], "officers": {u.district_code: u for u in made.values() if u.district_code}}
+    return {"admin": made["admin"], "city": made["city"],
+            "officers": {u.district_code: u for u in made.values() if u.district_code}}
 
 
 def summarise(session) -> DemoSummary:
@@ -128,7 +151,12 @@ def summarise(session) -> DemoSummary:
     for kind, states in cases.items():  # in each workflow's own order of states
         order = list(CASE_WORKFLOWS[kind].states)
         cases[kind] = dict(sorted(states.items(), key=lambda kv: order.index(kv[0])))
+    counts = pool_counts(session)
+    pools = [(p.name, p.target, counts.get(p.id, {}).get("admitted", 0), counts.get(p.id, {}).get("nominated", 0))
+             for p in all_pools(session)]  # the city pool first
     return DemoSummary(
+        memberships=session.scalar(select(func.count()).select_from(PoolMembership)),
+        pools=pools,
         firms=session.scalar(select(func.count()).select_from(Firm)),
         indicators=session.scalar(select(func.count()).select_from(AnnualIndicator)),
         audit_events=session.scalar(select(func.count()).select_from(AuditEvent)),

@@ -27,4 +27,4 @@ def authenticate():
     return None
 
 
-from pool.api import cases, firms  # noqa: E402,F401  (routes register on bp)
+from pool.api import cases, firms, memberships, pools  # noqa: E402,F401  (routes register on bp)

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from flask import g, request
 
-from models import AnnualIndicator, AuditEvent, Firm, UpgradeCase
-from models.enums import Role
+from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, UpgradeCase
+from models.enums import CULTIVATION_LABELS, END_REASON_LABELS, Role
 from models.firm import INDICATOR_FIELDS
 from workflows.errors import NotPermitted, ValidationFailed
 from workflows.ladder import CASE_LABELS
@@ -29,6 +29,7 @@ CENT = Decimal("0.01")
 MONEY_FIELDS = frozenset({"revenue", "tax", "profit", "rd_expense", "total_assets", "export"})
 READERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER})
 WRITERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER})
+POOL_READERS = READERS | {Role.ADMIN}  # admins set targets and capacities, so they see the pools (not members)
 
 
 # --- request side ----------------------------------------------------------------------------------------
@@ -48,6 +49,8 @@ def _gate(roles: frozenset, message: str) -> Callable:
 # refused before any validation so a leader never learns more from a write than "not permitted".
 domain_read = _gate(READERS, "您的角色无权查看企业和案件数据")
 domain_write = _gate(WRITERS, "您的角色无权修改企业和案件数据")
+pool_read = _gate(POOL_READERS, "您的角色无权查看培育库")
+admin_only = _gate(frozenset({Role.ADMIN}), "只有系统管理员可以调整培育库目标和容量")
 
 
 def json_body() -> dict:
@@ -166,3 +169,56 @@ def event_dict(event: AuditEvent, uscc_by_firm_id: dict[int, str] | None = None)
     if uscc_by_firm_id is not None:
         out["uscc"] = uscc_by_firm_id.get(event.firm_id)
     return out
+
+
+def pool_dict(pool: Pool, counts: dict[str, int]) -> dict:
+    """A pool with its fill; `counts` is the pool's {state: n} from `pools.pool_counts` (one grouped query)."""
+    return {
+        "id": pool.id,
+        "level": pool.level,
+        "district": pool.district_code,
+        "name": pool.name,
+        "target": pool.target,
+        "capacity": pool.capacity,
+        "admitted": counts.get("admitted", 0),
+        "nominated": counts.get("nominated", 0),
+    }
+
+
+def membership_summary(m: PoolMembership, names: dict[int, str]) -> dict:
+    """A membership as list rows show it; `names` maps user ids to usernames (`pool_queries.usernames`)."""
+    workflow = workflow_for(m)
+    return {
+        "id": m.id,
+        "uscc": m.firm.uscc,
+        "firm_name": m.firm.name,
+        "district": m.firm.district_code,
+        "pool_id": m.pool_id,
+        "level": m.level,
+        "state": m.state,
+        "state_label": workflow.states[m.state].label,
+        "version": m.version,
+        "cultivation_type": m.cultivation_type,
+        "cultivation_type_label": CULTIVATION_LABELS.get(m.cultivation_type, m.cultivation_type),
+        "batch": m.batch,
+        "nomination_reason": m.nomination_reason,
+        "end_reason": m.end_reason,
+        "end_reason_label": END_REASON_LABELS.get(m.end_reason) if m.end_reason else None,
+        "nominated_by": names.get(m.nominated_by_id),
+        "decided_by": names.get(m.decided_by_id),
+        "nominated_at": iso_time(m.nominated_at),
+        "decided_at": iso_time(m.decided_at),
+        "ended_at": iso_time(m.ended_at),
+    }
+
+
+def membership_detail(m: PoolMembership, actor, names: dict[int, str], eligibility: list) -> dict:
+    """A membership with the actions this caller may take now (role, district, four eyes) and the firm's
+    eligibility reasons as of today (empty when eligible), which a reviewer checks before admitting."""
+    return {
+        **membership_summary(m, names),
+        "pool_name": m.pool.name,
+        "state_entered_at": iso_time(m.state_entered_at),
+        "eligibility": [r.to_dict() for r in eligibility],
+        "actions": [a.to_dict() for a in workflow_for(m).available(m, actor)],
+    }

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from models import AuditEvent, District, Firm, UpgradeCase
+from models import AuditEvent, District, Firm, PoolMembership, UpgradeCase
 from models.enums import SizeClass
+from pool.pools import display as membership_words
 from pool.templating import FIELD_LABELS, change_rows, change_value
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.firm_status import STATUS_CHANGES
@@ -124,6 +125,9 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
     case_ids = {e.subject_id for e in events if e.subject_type == "case"}
     cases = {c.id: c for c in session.scalars(select(UpgradeCase).where(UpgradeCase.id.in_(case_ids)))} \
         if case_ids else {}
+    membership_ids = {e.subject_id for e in events if e.subject_type == "membership"}
+    memberships = {m.id: m for m in session.scalars(
+        select(PoolMembership).where(PoolMembership.id.in_(membership_ids)))} if membership_ids else {}
     entries = []
     for event in events:
         evidence = event.evidence or {}
@@ -137,6 +141,9 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
             subject = f"{evidence['year']}年度指标"
         if event.action == "status_change":
             action, fields = _status_change(evidence)
+        if event.subject_type == "membership":  # the membership workflow's own words (pool.pools.display)
+            subject, action, from_label, to_label = membership_words.describe(event, memberships.get(event.subject_id))
+            fields = membership_words.event_fields(event)
         entries.append(TimelineEntry(event, subject, action, from_label, to_label, changes, fields))
     return entries
 

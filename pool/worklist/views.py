@@ -19,6 +19,7 @@ from pool import clock
 from pool.auth.views import DOMAIN_READERS, roles_required
 from pool.exports import Column, xlsx_response
 from pool.firms.display import CASE_OPEN, FIRM_ACTIONS, SUBJECT_LABELS, district_names, timeline
+from pool.pools.display import MEMBERSHIP_ACTIONS
 from pool.worklist.forms import TimelineFilterForm, WorklistFilterForm
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.errors import ValidationFailed
@@ -157,6 +158,8 @@ def action_label(subject_type: str, action: str) -> str:
         return FIRM_ACTIONS.get(action, action)
     if subject_type == "case" and action == "open":
         return CASE_OPEN
+    if subject_type == "membership" and action in MEMBERSHIP_ACTIONS:
+        return MEMBERSHIP_ACTIONS[action]
     workflows = CASE_WORKFLOWS.values() if subject_type == "case" else \
         [REGISTRY[subject_type]] if subject_type in REGISTRY else []
     labels = []

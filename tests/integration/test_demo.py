@@ -7,12 +7,12 @@ checks; the tests that add to it come last in the file.
 from collections import Counter
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import AnnualIndicator, AuditEvent, District, Firm, UpgradeCase, User, db
 from models.enums import ROLE_LABELS, STAGE_LABELS, Role
-from tests.conftest import DATA_TABLES, NOW
+from tests.conftest import NOW, reset_database
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.demo import DEMO_USERS, demo_logins, seed_demo
 from workflows.demo_bulk import in_child
@@ -40,14 +40,7 @@ def seeded(app):
         summary = seed_demo(db.session, n_firms=N, seed=SEED, now=NOW)
         db.session.commit()
         yield summary
-        db.session.rollback()
-        db.session.remove()
-        with db.engine.begin() as conn:  # leave the database as the ctx fixture would
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in DATA_TABLES:
-                    conn.execute(text(f"DELETE FROM {table}"))
+        reset_database(app)  # leave the database as the ctx fixture would (the seed also set pool targets)
 
 
 @pytest.fixture

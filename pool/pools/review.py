@@ -1,0 +1,161 @@
+"""The review queue: pending nominations oldest first, with the firm's figures and its eligibility checked
+again now, decided one at a time or in bulk.
+
+City staff review every pool; a county officer reviews their own county pool only, and sees their own
+nominations there marked 需他人审核 without buttons (four eyes: the engine refuses them anyway). Leaders
+read the queue; they have no buttons and a POST is 403.
+
+A bulk decision handles each selected nomination in its own transaction — commit after each success,
+roll back each failure — so one full pool or one colleague's decision never undoes the others; the
+result page lists every item ("成功 N 条，失败 M 条") with the reason of each failure in Chinese.
+"""
+
+import re
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from models import PoolMembership, db
+from models.enums import CULTIVATION_LABELS, Role
+from pool import clock
+from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.ladder.forms import parse_version
+from pool.pools import display
+from pool.pools.forms import ReviewFilterForm
+from pool.pools.views import REVIEWERS, actor, bp
+from workflows.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
+from workflows.membership import MEMBERSHIP, act
+from workflows.pool_queries import membership_by_id, pool_fills, review_queue
+from workflows.queries import Page, parse_paging
+
+DECISIONS = ("admit", "reject")
+BULK_MAX = 500
+ITEM = re.compile(r"(\d{1,12}):(\d{1,9})")
+DONE = {"admit": "已审核入库", "reject": "已不予入库"}
+
+
+def _reviewable_pools(fills):
+    """The pools whose nominations this user's queue holds (a county officer: their own county pool)."""
+    if current_user.role == Role.COUNTY_OFFICER:
+        return [f for f in fills if f.pool.district_code == current_user.district_code]
+    return fills
+
+
+def _queue_args(source) -> dict:
+    return {k: source[k] for k in ("pool", "page", "per_page") if (source.get(k) or "").strip()}
+
+
+def _render_queue(status: int = 200, *, failure=None, bulk_errors=None, bulk_values=None):
+    fills = pool_fills(db.session)
+    reviewable = _reviewable_pools(fills)
+    args = request.args if request.method == "GET" else request.form
+    form = ReviewFilterForm.for_request(args, [f.pool for f in reviewable])
+    error, pool_id = None, None
+    try:
+        raw = (args.get("pool") or "").strip()
+        if raw and (not raw.isdigit() or int(raw) not in {f.pool.id for f in reviewable}):
+            raise ValidationFailed("筛选条件有误", fields={"pool": f"取值无效：{raw}"})
+        pool_id = int(raw) if raw else None
+        page_no, per_page = parse_paging(args, default=50, maximum=current_app.config["PER_PAGE_MAX"])
+    except ValidationFailed as exc:
+        error, status = exc, 400
+        page = Page([], 0, 1, 50)
+    else:
+        page = review_queue(db.session, current_user, clock.today(), pool_id=pool_id, page=page_no, per_page=per_page)
+    flow = MEMBERSHIP
+    decidable = {item.membership.id: {a.name for a in flow.available(item.membership, current_user)} & set(DECISIONS)
+                 for item in page.items}
+    return render_template(
+        "pools/review.html", page=page, form=form, error=error, fills={f.pool.id: f for f in fills},
+        decidable=decidable, read_only=current_user.role not in REVIEWERS, failure=failure or {},
+        bulk_errors=bulk_errors or {}, bulk_values=bulk_values or {}, query=_queue_args(args),
+        page_args={k: v for k, v in _queue_args(args).items() if k != "page"},
+        officer=current_user.role == Role.COUNTY_OFFICER, cultivation_labels=CULTIVATION_LABELS,
+    ), status
+
+
+@bp.get("/pools/review")
+@roles_required(*DOMAIN_READERS)
+def review():
+    return _render_queue()
+
+
+@bp.post("/pools/review/<int:membership_id>/<action>")
+@roles_required(*REVIEWERS)
+def decide(membership_id: int, action: str):
+    if action not in DECISIONS:
+        abort(404)
+    membership = membership_by_id(db.session, membership_id, current_user)
+    firm_name = membership.firm.name
+    version = parse_version(request.form.get("version"))
+    values = {"reason": request.form.get("reason")} if action == "reject" else {}
+    try:
+        act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
+            comment=request.form.get("comment") or "", values=values)
+    except DomainError as exc:
+        db.session.rollback()
+        message = display.refusal(exc, db.session.get(PoolMembership, membership_id), current_user, action)
+        failure = {"id": membership_id, "action": action, "message": message,
+                   "reason": request.form.get("reason") or "", "errors": exc.fields}
+        # The queue only offers admit/reject on pending rows: an illegal transition means someone decided first.
+        return _render_queue(409 if isinstance(exc, IllegalTransition) else exc.status, failure=failure)
+    db.session.commit()
+    flash(f"{DONE[action]}：{firm_name}", "success")
+    return redirect(url_for(".review", **_queue_args(request.form)))
+
+
+def _bulk_items(raw: list[str]) -> list[tuple[int, int]]:
+    """`id:version` per ticked checkbox; anything else means a tampered form: refuse it all."""
+    items, seen = [], set()
+    for value in raw:
+        match = ITEM.fullmatch(value.strip())
+        if not match:
+            raise ValidationFailed("所选记录有误，请刷新页面后重试", fields={"items": "所选记录有误"})
+        membership_id, version = int(match.group(1)), int(match.group(2))
+        if membership_id not in seen:
+            seen.add(membership_id)
+            items.append((membership_id, version))
+    if not items:
+        raise ValidationFailed("请至少勾选一条推荐", fields={"items": "请至少勾选一条推荐"})
+    if len(items) > BULK_MAX:
+        raise ValidationFailed(f"一次最多处理{BULK_MAX}条", fields={"items": f"一次最多处理{BULK_MAX}条"})
+    return items
+
+
+@bp.post("/pools/review/bulk")
+@roles_required(*REVIEWERS)
+def bulk():
+    action = (request.form.get("action") or "").strip()
+    comment = request.form.get("comment") or ""
+    values = {"reason": request.form.get("reason")} if action == "reject" else {}
+    typed = {"action": action, "reason": request.form.get("reason") or "", "comment": comment}
+    try:
+        if action not in DECISIONS:
+            raise ValidationFailed("请选择批量操作", fields={"action": "请选择“审核入库”或“不予入库”"})
+        items = _bulk_items(request.form.getlist("items"))
+        # A missing reason would fail every item alike: refuse the request before touching any.
+        MEMBERSHIP.edge("nominated", action)[1].clean(values)
+    except ValidationFailed as exc:
+        return _render_queue(400, bulk_errors=exc.fields, bulk_values=typed)
+    results = [_decide_one(membership_id, version, action, values, comment) for membership_id, version in items]
+    ok = sum(1 for r in results if r["ok"])
+    return render_template("pools/bulk_result.html", results=results, ok=ok, failed=len(results) - ok,
+                           action_label=DONE[action], query=_queue_args(request.form))
+
+
+def _decide_one(membership_id: int, version: int, action: str, values: dict, comment: str) -> dict:
+    """One item of a bulk decision, in its own transaction."""
+    result = {"id": membership_id, "ok": False, "firm": None, "uscc": None, "pool": None, "message": ""}
+    try:
+        membership = membership_by_id(db.session, membership_id, current_user)
+        result.update(firm=membership.firm.name, uscc=membership.firm.uscc, pool=membership.pool.name)
+        act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
+            comment=comment, values=values)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        current = None if isinstance(exc, NotFound) else db.session.get(PoolMembership, membership_id)
+        result["message"] = display.refusal(exc, current, current_user, action)
+    else:
+        result["ok"] = True
+    return result
