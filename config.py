@@ -20,6 +20,14 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     POLICY_PATH = None  # None: workflows/data/policy.toml
+    # Imports and exports (pool.imports): upload limit, where uploads and export files live (None: under
+    # instance/), how many rows a list page streams before exporting in the background.
+    MAX_IMPORT_MB = float(os.environ.get("MAX_IMPORT_MB", 100))
+    IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR")
+    IMPORT_RUN_INLINE = False  # True: uploads and background exports run inside the request (tests)
+    EXPORT_DIR = os.environ.get("EXPORT_DIR")
+    EXPORT_INLINE_MAX_ROWS = 20_000
+    EXPORT_KEEP_HOURS = 24
 
 
 class TestConfig(Config):
@@ -27,6 +35,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    IMPORT_RUN_INLINE = True
 
 
 class ProductionConfig(Config):

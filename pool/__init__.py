@@ -35,8 +35,10 @@ def register_blueprints(app: Flask) -> None:
     from pool.auth.views import bp as auth_bp
     from pool.extensions import csrf
     from pool.firms.views import bp as firms_bp
+    from pool.imports.views import bp as imports_bp
     from pool.ladder.views import bp as ladder_bp
     from pool.main.views import bp as main_bp
+    from pool.pools.views import bp as pools_bp
     from pool.worklist.views import bp as worklist_bp
 
     app.register_blueprint(auth_bp)
@@ -44,6 +46,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(firms_bp)
     app.register_blueprint(ladder_bp)
     app.register_blueprint(worklist_bp)
+    app.register_blueprint(pools_bp)
+    app.register_blueprint(imports_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

@@ -1,0 +1,1 @@
+"""Benchmarks at city scale, run by `make bench`."""

@@ -1,0 +1,144 @@
+"""`make bench`: import N firm rows and 3·N indicator rows (CSV) through the real CLI, on SQLite and on
+PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver `executemany`
+(bench/raw.py) into another fresh schema of the same database. Prints rows/s, peak memory (the child
+process's maximum RSS, from wait4) and the ratio import ÷ raw.
+
+    python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
+
+Each step is its own process, so peak RSS is that step's own, and the times are wall-clock times of the
+whole command (Python start-up, hashing the file and writing the report included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.generate import files_for
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
+
+
+def _run(command: list[str], env: dict) -> tuple[float, float, str]:
+    """Start the child, reap it with wait4 for its own rusage (not the children's maximum so far)."""
+    started = time.monotonic()
+    with open(os.devnull, "w") as sink:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=sink, text=True)
+        out = child.stdout.read()
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{out}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+class Backend:
+    def __init__(self, name: str, work: Path, pg_url: str | None):
+        self.name, self.work, self.pg_url = name, work, pg_url
+
+    def url(self, label: str) -> str:
+        if self.name == "sqlite":
+            return f"sqlite:///{self.work / f'{label}.db'}"
+        base = self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench_{label}"
+
+    def fresh(self, label: str) -> dict:
+        """A new empty database built by the migrations, with one city_staff user `bench`."""
+        if self.name == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.work / label}.db{suffix}").unlink(missing_ok=True)
+        else:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{label} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA bench_{label}"))
+            admin.dispose()
+        env = {**os.environ, "DATABASE_URL": self.url(label), "APP_CONFIG": "default"}
+        subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([*FLASK, "users", "create", "bench", "--role", "city_staff", "--password-stdin"], cwd=ROOT,
+                       env=env, check=True, capture_output=True, input="bench-password\n", text=True)
+        return env
+
+
+def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimport: bool) -> list[dict]:
+    results = []
+    env = backend.fresh("import")
+    steps = [("firms", firms, n), ("indicators", indicators, 3 * n)] + ([("firms (re-import)", firms, n)] if reimport else [])
+    imported = {}
+    for label, path, rows in steps:
+        kind = label.split()[0]
+        report = backend.work / f"report-{backend.name}-{kind}.xlsx"
+        seconds, rss, out = _run([*FLASK, "import", kind, str(path), "--as", "bench", "--report", str(report)], env)
+        imported[label] = (seconds, rss, rows, out.strip().splitlines()[0] if out.strip() else "")
+        print(f"  {backend.name:<10} import {label:<18} {rows:>10,} rows {seconds:8.1f} s {rows / seconds:>10,.0f} rows/s"
+              f" {rss:7.0f} MB  {imported[label][3]}", flush=True)
+    raw_env = backend.fresh("raw")
+    for label, path, rows in steps[:2]:
+        seconds, rss, _out = _run([PYTHON, "-m", "bench.raw", label, str(path), raw_env["DATABASE_URL"]], raw_env)
+        import_seconds, import_rss, _rows, _line = imported[label]
+        ratio = seconds / import_seconds
+        print(f"  {backend.name:<10} raw    {label:<18} {rows:>10,} rows {seconds:8.1f} s {rows / seconds:>10,.0f} rows/s"
+              f" {rss:7.0f} MB  ratio import/raw {ratio:.2f}", flush=True)
+        results.append({"backend": backend.name, "kind": label, "rows": rows, "import_s": round(import_seconds, 1),
+                        "import_rows_s": round(rows / import_seconds), "import_peak_mb": round(import_rss),
+                        "raw_s": round(seconds, 1), "raw_rows_s": round(rows / seconds), "raw_peak_mb": round(rss),
+                        "ratio": round(ratio, 2)})
+    if reimport:
+        seconds, rss, rows, _line = imported["firms (re-import)"]
+        results.append({"backend": backend.name, "kind": "firms (re-import, all unchanged)", "rows": rows,
+                        "import_s": round(seconds, 1), "import_rows_s": round(rows / seconds),
+                        "import_peak_mb": round(rss), "raw_s": None, "raw_rows_s": None, "raw_peak_mb": None,
+                        "ratio": None})
+    return results
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        raw = f"{r['raw_s']} s" if r["raw_s"] is not None else "—"
+        raw_rate = f"{r['raw_rows_s']:,}" if r["raw_rows_s"] is not None else "—"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
+        lines.append(f"| {r['backend']} | {r['kind']} | {r['rows']:,} | {r['import_s']} s | {r['import_rows_s']:,} |"
+                     f" {r['import_peak_mb']} MB | {raw} | {raw_rate} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--firms", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
+    parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
+    firms, indicators = files_for(args.firms, args.work / "data")
+    results = []
+    for name in args.backends.split(","):
+        if name == "postgresql" and not args.pg_url:
+            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
+            continue
+        results += bench_backend(Backend(name, args.work, args.pg_url), firms, indicators, args.firms,
+                                 not args.no_reimport)
+    table = markdown(results)
+    print("\n" + table)
+    (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (args.work / "results.md").write_text(table + "\n", encoding="utf-8")
+    shutil.rmtree(args.work / "reports", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""`flask import firms|indicators|status PATH --as USERNAME` and `flask import template KIND --out PATH`.
+
+Thin, as every command: find the user, record a queued run (committed, so a crash leaves a visible
+failed run), call the engine once, commit once; on any exception roll back (the import leaves nothing)
+and record the run as failed. Exit codes (DESIGN §8): 0 every row written (or unchanged), 1 refused or
+failed and nothing written, 2 partial (the valid rows written, the rest in the report). A dry run
+exits as the real import would, having written nothing but the run record.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from models import ImportRun, db
+from models.enums import ImportStatus, Role
+from pool.clock import now, today
+
+import_cli = AppGroup("import", help="导入企业登记信息、年度指标、状态变更（.xlsx 或 .csv）")
+
+EXIT_CODES = {ImportStatus.SUCCEEDED: 0, ImportStatus.REFUSED: 1, ImportStatus.FAILED: 1, ImportStatus.PARTIAL: 2}
+KIND_HELP = {"firms": "企业登记信息：按统一社会信用代码新增或更新", "indicators": "年度指标：按统一社会信用代码和年度新增或更新",
+             "status": "状态变更：注销、吊销、迁出、经营异常名录列入/移出等"}
+PHASES = {"read": "读取校验", "check": "整体校验", "write": "写入", "report": "生成报告", "done": "完成"}
+SHOWN_PROBLEMS = 10
+
+
+def _import_command(kind: str):
+    @import_cli.command(kind, help=KIND_HELP[kind])
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--as", "username", required=True, help="以该用户的身份和权限范围导入")
+    @click.option("--partial", is_flag=True, help="只写入无误的行，其余列入问题报告（默认：有任何问题则全部不写入）")
+    @click.option("--dry-run", is_flag=True, help="只校验并统计将新增、更新的行数，不写入")
+    @click.option("--report", "report", type=click.Path(dir_okay=False), help="问题报告（.xlsx）的保存位置")
+    @click.option("--unit", type=click.Choice(["wan", "yuan"]), default="wan", show_default=True,
+                  help="金额单位：wan 万元，yuan 元")
+    def command(path, username, partial, dry_run, report, unit):
+        sys.exit(run_import(kind, Path(path), username, partial=partial, dry_run=dry_run, report=report, unit=unit))
+
+    return command
+
+
+for _kind in ("firms", "indicators", "status"):
+    _import_command(_kind)
+
+
+@import_cli.command("template", help="写出某一导入类型的 Excel 模板（第一个工作表填数据，第二个工作表为填写说明）")
+@click.argument("kind", type=click.Choice(["firms", "indicators", "status"]))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+@click.option("--unit", type=click.Choice(["wan", "yuan"]), default="wan", show_default=True)
+def template_cmd(kind, out, unit):
+    from workflows.importing import write_template
+
+    write_template(kind, out, unit)
+    click.echo(f"已写出模板 → {out}")
+
+
+def run_import(kind: str, path: Path, username: str, *, partial: bool, dry_run: bool, report: str | None,
+               unit: str) -> int:
+    from pool.imports.runner import report_path
+    from workflows.errors import DomainError
+    from workflows.importing import can_import, execute_import, file_sha256, mark_failed, summary
+    from workflows.users import get_user
+
+    try:
+        actor = get_user(db.session, username)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    if not can_import(actor):
+        raise click.ClickException(f"用户 {username} 无权导入数据（只有市局工作人员和区县工作人员可以导入）")
+    run = ImportRun(kind=kind, filename=path.name, sha256=file_sha256(path), stored_path=str(path.resolve()),
+                    actor_id=actor.id, actor_name=actor.username,
+                    district_code=actor.district_code if actor.role == Role.COUNTY_OFFICER else None,
+                    options={"partial": partial, "dry_run": dry_run, "unit": unit, "source": "cli"},
+                    status=ImportStatus.QUEUED)
+    db.session.add(run)
+    db.session.flush()
+    # By default next to the upload page's reports, so the page lists a CLI run's report like any other.
+    run.report_path = str(Path(report).resolve()) if report else str(report_path(current_app, run.id))
+    db.session.commit()
+    run_id = run.id
+    try:
+        with _ProgressBar(kind) as bar:
+            execute_import(db.session, run, path, actor=actor, now=now(), today=today(), progress=bar)
+        db.session.commit()
+    except Exception as exc:  # any failure: nothing of the file stays, the run records why
+        db.session.rollback()
+        message = exc.message if isinstance(exc, DomainError) else f"导入中断（{type(exc).__name__}: {exc}），未写入任何数据"
+        run = mark_failed(db.session, run_id, message, now=now())
+        db.session.commit()
+        click.echo(summary(run), err=True)
+        return 1
+    click.echo(summary(run))
+    if run.report_path:
+        _show_problems(run.report_path)
+        click.echo(f"问题报告：{run.report_path}")
+    return EXIT_CODES.get(ImportStatus(run.status), 1)
+
+
+class _ProgressBar:
+    """click's bar on stderr (rows, rows/s, ETA); on a pipe or log only the final summary line is printed."""
+
+    STEPS = 1000
+
+    def __init__(self, kind: str):
+        self.bar = click.progressbar(length=self.STEPS, label=f"导入 {kind}", file=sys.stderr, show_eta=True,
+                                     item_show_func=self._item)
+        self.done, self.state, self.started = 0, None, time.monotonic()
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def __call__(self, state) -> None:
+        self.state = state
+        step = int(state.fraction * self.STEPS)
+        self.bar.update(max(0, step - self.done), state)
+        self.done = max(self.done, step)
+
+    def _item(self, state) -> str | None:
+        if state is None:
+            return None
+        rate = state.rows / max(time.monotonic() - self.started, 1e-6)
+        return f"{PHASES.get(state.phase, state.phase)} {state.rows:,} 行，{rate:,.0f} 行/秒"
+
+
+def _show_problems(report_path: str) -> None:
+    """The first problems on stderr, so a refused run explains itself without opening Excel."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(report_path, read_only=True)
+    except (OSError, ValueError):
+        return
+    try:
+        for title, label in (("问题", "问题"), ("提示", "提示")):
+            if title not in book.sheetnames:
+                continue
+            rows = book[title].iter_rows(min_row=2, max_row=SHOWN_PROBLEMS + 1, values_only=True)
+            for line, column, value, message in rows:
+                where = f"第{line}行" if line else "文件"
+                shown = f"“{value}”" if value else ""
+                click.echo(f"  [{label}] {where} {column or ''}{shown}：{message}", err=True)
+    finally:
+        book.close()

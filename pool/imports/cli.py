@@ -1,0 +1,160 @@
+"""`flask export firms|indicators|members --out PATH [filters]` and `flask imports recover`.
+
+Exports take the list pages' filters, validated by the same functions, and write .xlsx through
+`pool.exports` (bold frozen Chinese header, dates and numbers typed). A list longer than an Excel sheet
+holds (1,048,576 rows with the header), or an `--out` ending in .csv, is written as CSV in UTF-8 with a
+BOM instead; the command says which file it wrote. Rows stream from the database, so millions of rows
+cost memory for one batch. Without `--as` the export is city-wide; with it, that user's scope applies.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from models import District, db
+from models.enums import Role
+from pool.clock import now
+
+export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员（.xlsx；超过 Excel 行数上限或以 .csv 结尾时为 CSV）")
+imports_cli = AppGroup("imports", help="导入记录维护")
+
+OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
+                   help="输出文件（.xlsx 或 .csv）")
+AS = click.option("--as", "username", default=None, help="按该用户的权限范围导出（区县工作人员只导出本区县）")
+FIRM_OPTIONS = (
+    click.option("--district", default=None, help="区县代码或名称，如 330106 或 西湖区"),
+    click.option("--stage", default=None, help="individual | enterprise | above_scale | joint_stock | listed"),
+    click.option("--status", default=None, help="active | deregistered | revoked | moved_out"),
+    click.option("--size-class", "size_class", default=None, help="large | medium | small | micro | unknown"),
+    click.option("--legal-form", "legal_form", default=None, help="组织形式，如 有限责任公司"),
+    click.option("--industry", default=None, help="行业代码前缀，如 C39"),
+    click.option("--tags", default=None, help="八大万亿产业代码，如 equipment"),
+    click.option("--abnormal", default=None, help="true | false"),
+    click.option("--serious-violation", "serious_violation", default=None, help="true | false"),
+    click.option("--tech-sme", "tech_sme", default=None, help="true | false"),
+    click.option("--high-tech", "high_tech", default=None, help="true | false"),
+    click.option("--q", default=None, help="企业名称的一部分或完整的统一社会信用代码"),
+)
+
+
+def firm_options(command):
+    for option in reversed(FIRM_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _fail(exc) -> None:
+    fields = getattr(exc, "fields", None) or {}
+    detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
+    raise click.ClickException(f"{getattr(exc, 'message', exc)}{' (' + detail + ')' if detail else ''}")
+
+
+def _district_code(value: str | None) -> str | None:
+    """A district by code or by name (西湖区); an unknown one is refused before anything is written."""
+    if not value or value.isdigit():
+        return value
+    code = db.session.scalar(select(District.code).where(District.name == value.strip()))
+    if code is None:
+        raise click.ClickException(f"未知的区县：{value}")
+    return code
+
+
+def _progress_bar(total: int):
+    """A bar on a terminal (stderr); nothing when the output is piped or logged."""
+    if not sys.stderr.isatty() or total < 10_000:
+        return None
+    return click.progressbar(length=total, label="导出", file=sys.stderr, show_eta=True, show_pos=True)
+
+
+def run_export(kind: str, out: str, username: str | None, args: dict) -> None:
+    from pool.imports.export_jobs import write_export_file
+    from workflows.errors import DomainError
+    from workflows.exporting import check_pool, clean_params, count_rows
+    from workflows.users import get_user
+
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    try:
+        actor = get_user(db.session, username) if username else None
+        if "district" in args:
+            args["district"] = _district_code(args["district"])
+        params = clean_params(kind, args)
+        if actor is not None and actor.role == Role.COUNTY_OFFICER:
+            params["filters"].pop("district", None)
+        if actor is not None and actor.role == Role.ADMIN:
+            raise click.ClickException("系统管理员不能导出业务数据")
+        if kind == "members":
+            check_pool(db.session, params)
+        total = count_rows(db.session, kind, actor, params)
+    except DomainError as exc:
+        _fail(exc)
+    path = Path(out)
+    if path.suffix.lower() not in (".xlsx", ".csv"):
+        raise click.ClickException("输出文件名须以 .xlsx 或 .csv 结尾")
+    bar, shown = _progress_bar(total), [0]
+
+    def progress(done: int) -> None:
+        bar.update(done - shown[0])
+        shown[0] = done
+
+    if bar is not None:
+        with bar:
+            outcome = write_export_file(db.session, kind, actor, params, path, total=total, progress=progress)
+    else:
+        outcome = write_export_file(db.session, kind, actor, params, path, total=total)
+    db.session.rollback()  # read only: end the transaction the stream ran in
+    if outcome.path != path:
+        click.echo(f"共 {total:,} 行，超过 Excel 单表 1,048,576 行上限，已改为 CSV（UTF-8）：{outcome.path}", err=True)
+    click.echo(f"已导出 {outcome.rows:,} 行 → {outcome.path}")
+
+
+@export_cli.command("firms")
+@firm_options
+@AS
+@OUT
+def export_firms_cmd(out, username, **filters):
+    """企业名录，筛选条件同企业名录页面。"""
+    run_export("firms", out, username, filters)
+
+
+@export_cli.command("indicators")
+@firm_options
+@click.option("--year", default=None, help="只导出该年度，如 2024")
+@AS
+@OUT
+def export_indicators_cmd(out, username, **filters):
+    """年度指标（每家企业每年一行），按企业的筛选条件。"""
+    run_export("indicators", out, username, filters)
+
+
+@export_cli.command("members")
+@click.option("--pool", "pool_id", required=True, help="培育库编号")
+@click.option("--state", default=None, help="nominated | admitted | rejected | withdrawn | removed | graduated")
+@click.option("--cultivation-type", "cultivation_type", default=None, help="startup | growth | leading")
+@click.option("--batch", default=None, help="入库批次，如 2022-1")
+@click.option("--district", default=None, help="区县代码或名称")
+@click.option("--q", default=None, help="企业名称的一部分或完整的统一社会信用代码")
+@AS
+@OUT
+def export_members_cmd(out, username, **filters):
+    """培育库成员，筛选条件同成员列表页面。"""
+    run_export("members", out, username, filters)
+
+
+@imports_cli.command("recover")
+@click.option("--all", "everything", is_flag=True,
+              help="也处理本机无法确认执行进程的记录（确认所有 Web 进程都已停止时使用）")
+def recover_cmd(everything):
+    """把因服务重启而中断的导入标记为失败（这些导入没有写入任何数据）。部署时在启动 Web 进程之前运行。"""
+    from pool.imports.runner import recover_interrupted
+
+    failed = recover_interrupted(db.session, now(), everything=everything)
+    db.session.commit()
+    if failed:
+        click.echo(f"已将 {len(failed)} 个中断的导入标记为失败：{', '.join(f'#{i}' for i in failed)}")
+    else:
+        click.echo("没有中断的导入。")

@@ -1,0 +1,112 @@
+""""导出Excel" for the list pages, and the pages of background export jobs.
+
+`send_export(kind, args, on_invalid=...)` is what a list page's export route calls: it validates the
+list's own query parameters (the same function the list uses, so the same refusals), applies the
+officer's district scope, and either streams the workbook (up to `EXPORT_INLINE_MAX_ROWS` rows) or queues
+a background job and redirects to its page. The firm list's route lives here; the pool member lists call
+`send_export("members", {..., "pool_id": id})`.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from models import db
+from models.enums import Role
+from pool import clock
+from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.exports import XLSX_MIMETYPE, content_disposition, xlsx_response
+from pool.imports.export_jobs import columns, job_payload, load_job, queue_export
+from pool.imports.views import bp
+from workflows.errors import ValidationFailed
+from workflows.exporting import check_pool, clean_params, count_rows, export_kind, iter_rows
+
+DEFAULT_INLINE_MAX = 20_000  # see pool.imports.export_jobs
+CSV_MIMETYPE = "text/csv"
+
+
+def inline_max() -> int:
+    return int(current_app.config.get("EXPORT_INLINE_MAX_ROWS") or DEFAULT_INLINE_MAX)
+
+
+def _error_page(exc: ValidationFailed):
+    return render_template("error.html", status=400, message=exc.message,
+                           reasons=[{"message": f"{k}：{v}"} for k, v in exc.fields.items()]), 400
+
+
+def send_export(kind: str, args, *, on_invalid=None, name: str | None = None):
+    """The list as a download (or a background job): same filters, same scope, same order, every page."""
+    try:
+        params = clean_params(kind, args)
+    except ValidationFailed as exc:
+        return on_invalid() if on_invalid else _error_page(exc)
+    if current_user.role == Role.COUNTY_OFFICER:
+        params["filters"].pop("district", None)  # their district is the scope, whatever the URL says
+    if kind == "members":
+        check_pool(db.session, params)
+    spec, today = export_kind(kind), clock.today().isoformat()
+    download_name = f"{name or spec.title}_{today}"
+    total = count_rows(db.session, kind, current_user, params)
+    if total <= inline_max():
+        return xlsx_response(f"{download_name}.xlsx", columns(kind), iter_rows(db.session, kind, current_user, params),
+                             title=spec.title, ascii_filename=f"{kind}-{today}.xlsx")
+    job = queue_export(kind, current_user, params, total, download_name)
+    flash(f"共 {total:,} 行，超过页面直接下载的 {inline_max():,} 行上限，已转入后台导出。"
+          "完成后可在本页下载；超过 Excel 单表 1,048,576 行时导出为 CSV 文件。", "info")
+    return redirect(url_for("imports.export_job", job_id=job.id))
+
+
+@bp.route("/firms/export.xlsx")
+@roles_required(*DOMAIN_READERS)
+def export_firms():
+    """The firm list (企业名录) as shown, every page of it; a bad filter gets the list page's 400."""
+    from pool.firms.views import index as firm_list
+
+    return send_export("firms", request.args, on_invalid=firm_list)
+
+
+def _job_or_404(job_id: str):
+    job = load_job(current_app, job_id)
+    if job is None or job.actor_id != current_user.id:
+        abort(404)
+    return job
+
+
+def _job_urls(job) -> dict:
+    return {
+        "page_url": url_for("imports.export_job", job_id=job.id),
+        "download_url": url_for("imports.export_download", job_id=job.id) if job.status == "succeeded" else None,
+    }
+
+
+@bp.route("/exports/<job_id>")
+@roles_required(*DOMAIN_READERS)
+def export_job(job_id: str):
+    job = _job_or_404(job_id)
+    return render_template("imports/export_job.html", job=job, state=job_payload(job, _job_urls(job)))
+
+
+@bp.route("/exports/<job_id>/status")
+@roles_required(*DOMAIN_READERS)
+def export_status(job_id: str):
+    job = _job_or_404(job_id)
+    return jsonify(job_payload(job, _job_urls(job)))
+
+
+@bp.route("/exports/<job_id>/download")
+@roles_required(*DOMAIN_READERS)
+def export_download(job_id: str):
+    job = _job_or_404(job_id)
+    if job.status != "succeeded" or not job.file:
+        abort(404)
+    csv = job.file.endswith(".csv")
+    try:
+        response = send_file(job.file, mimetype=CSV_MIMETYPE if csv else XLSX_MIMETYPE, max_age=0)
+    except FileNotFoundError:
+        abort(404)
+    response.headers["Content-Disposition"] = content_disposition(
+        job.filename, f"{job.kind}-export.{'csv' if csv else 'xlsx'}")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Export-Rows"] = str(job.rows_done)
+    return response

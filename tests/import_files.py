@@ -1,0 +1,83 @@
+"""Building import files inside the tests (CSV in any encoding, .xlsx with the oddities officers send),
+and reading a run's report back. Shared by the unit, integration and functional import tests."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from workflows.rules.uscc import make_uscc
+
+FIRM_HEADER = ["统一社会信用代码", "企业名称", "组织形式", "所属区县", "行业代码", "成立日期", "登记状态"]
+INDICATOR_HEADER = ["统一社会信用代码", "年度", "营业收入", "纳税总额", "利润总额", "从业人员", "资产总额"]
+STATUS_HEADER = ["统一社会信用代码", "状态或标记", "生效日期", "来源"]
+_serial = itertools.count(1)
+
+
+def code(district: str = "330106", prefix: str = "91") -> str:
+    """A valid USCC no other test uses."""
+    return make_uscc(prefix, district, f"QMP{next(_serial):05d}")
+
+
+def firm_row(uscc: str, name: str = "杭州导入测试有限公司", *, form: str = "有限责任公司", district: str = "西湖区",
+             industry: str = "C39", born: str = "2020-01-15", status: str = "存续") -> list:
+    return [uscc, name, form, district, industry, born, status]
+
+
+def write_csv(path: Path, header, rows, *, encoding: str = "utf-8", delimiter: str = ",") -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")  # as Excel writes it
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, header, rows, *, first_sheet: tuple | None = None, merged: tuple = ()) -> Path:
+    """`first_sheet`: (title, rows) of a sheet placed before the data; `merged`: ranges to merge."""
+    book = Workbook()
+    sheet = book.active
+    if first_sheet is not None:
+        sheet.title = first_sheet[0]
+        for row in first_sheet[1]:
+            sheet.append(row)
+        sheet = book.create_sheet("数据")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    for cells in merged:
+        sheet.merge_cells(cells)
+    book.save(path)
+    return path
+
+
+def cache_formula_values(path: Path, values: dict[str, str]) -> Path:
+    """Give formula cells the cached value Excel stores when it saves (openpyxl writes none)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, value in values.items():
+        sheet, count = re.subn(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/>',
+                               rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>', sheet)
+        assert count == 1, ref
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def report_rows(path, sheet: str = "问题") -> list[tuple]:
+    book = load_workbook(path, read_only=True)
+    try:
+        if sheet not in book.sheetnames:
+            return []
+        return [tuple(row) for row in book[sheet].iter_rows(min_row=2, values_only=True)]
+    finally:
+        book.close()

@@ -1,0 +1,327 @@
+"""What each list exports: its columns and its rows, as plain tuples, for every way out of the system.
+
+The CLI (`flask export firms|indicators|members`), the pages' "导出Excel" and the background export jobs
+all take their rows from here, so a file holds exactly what the list shows: the same filter validation
+(`workflows.queries.firm_filters`, `workflows.pool_queries.member_filters`), the same district scope
+(`scope_firms`), the list's order, every page. No Flask: the writers (xlsx in `pool.exports`, CSV below)
+live at the edges.
+
+Rows stream: the statement selects only the exported columns (no ORM objects, no eager loads) and is read
+in batches (`yield_per`; a server-side cursor on PostgreSQL), so an export of millions of rows holds one
+batch in memory.
+
+Firm columns are the `firms` import layout and indicator columns the `indicators` one (the template's
+Chinese headers, values written as an import reads them: 存续, 是/否, tag names separated by 、, money in
+万元), followed by columns for reading only (阶梯阶段 and 企业划型; 企业名称 and 所属区县 beside the figures).
+The importer refuses headers it does not know, so those trailing columns are deleted before an edited
+export is imported back.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from models import AnnualIndicator, District, Firm, Pool, PoolMembership
+from models.enums import (
+    CULTIVATION_LABELS,
+    END_REASON_LABELS,
+    SIZE_LABELS,
+    STAGE_LABELS,
+    STATUS_LABELS,
+    TAG_LABELS,
+    Role,
+)
+from workflows.errors import NotFound, ValidationFailed
+from workflows.importing.columns import FIRMS, INDICATORS
+from workflows.queries import filtered_firms, firm_filters, name_or_uscc, scope_firms
+
+EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
+BATCH = 2000
+# Excel runs a CSV cell starting with one of these as a formula (CSV injection): such text gets a leading '.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The command line exports as the system, city-wide, unless `--as USERNAME` narrows it to a user's scope.
+SYSTEM = SimpleNamespace(role=Role.CITY_STAFF, district_code=None, id=None)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The import layouts' value kinds as the writers know them; widths for the columns wider than their header.
+VALUE_KINDS = {"date": "date", "money": "money", "count": "int", "year": "int"}
+WIDTHS = {"uscc": 22, "name": 36, "legal_form": 14, "industry": 10, "registered_on": 12, "tags": 20, "year": 8}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """A column as `pool.exports.Column` takes it: Chinese header, value kind, width in characters."""
+
+    header: str
+    kind: str = "text"  # text | int | money | date | datetime
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    name: str
+    title: str  # the sheet's name and the start of the file's name
+    columns: tuple[ColumnSpec, ...]
+    statement: Callable  # (actor, params) -> Select of exactly the exported values, in list order
+    row: Callable[[Sequence], tuple]
+    clean: Callable[[dict], dict]  # validate the list's query parameters, as the list page does
+
+
+def import_columns(layout) -> tuple[ColumnSpec, ...]:
+    """The import layout's columns with its template's headers (营业收入（万元）, 从业人员（人）)."""
+    return tuple(ColumnSpec(c.template_header(), VALUE_KINDS.get(c.kind, "text"), WIDTHS.get(c.field))
+                 for c in layout.columns)
+
+
+def _yes_no(value) -> str:
+    return "是" if value else "否"
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """Stored times are UTC (naive on SQLite); a sheet shows Hangzhou wall-clock time, as the pages do."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(SHANGHAI).replace(tzinfo=None)
+
+
+def _tags(tags) -> str:
+    return "、".join(TAG_LABELS.get(t, t) for t in tags or ())
+
+
+# --------------------------------------------------------------------------------------------- firms
+
+FIRM_COLUMNS = (
+    *import_columns(FIRMS),
+    ColumnSpec("阶梯阶段", width=14),
+    ColumnSpec("企业划型", width=10),
+)
+
+
+def _firms_statement(actor, params: dict):
+    return (
+        filtered_firms(actor, params["filters"])
+        .with_only_columns(
+            Firm.uscc, Firm.name, Firm.legal_form, District.name, Firm.industry, Firm.registered_on, Firm.status,
+            Firm.tags, Firm.abnormal, Firm.serious_violation, Firm.tech_sme, Firm.high_tech, Firm.stage,
+            Firm.size_class,
+        )
+        .join(District, District.code == Firm.district_code)
+        .order_by(Firm.id)
+    )
+
+
+def _firm_row(r) -> tuple:
+    return (r[0], r[1], r[2], r[3], r[4], r[5], STATUS_LABELS.get(r[6], r[6]), _tags(r[7]), _yes_no(r[8]),
+            _yes_no(r[9]), _yes_no(r[10]), _yes_no(r[11]), STAGE_LABELS.get(r[12], r[12]),
+            SIZE_LABELS.get(r[13], r[13]))
+
+
+def _clean_firms(args: dict) -> dict:
+    return {"filters": firm_filters(args)}
+
+
+# ---------------------------------------------------------------------------------------- indicators
+
+INDICATOR_COLUMNS = (
+    *import_columns(INDICATORS),
+    ColumnSpec("企业名称", width=36),
+    ColumnSpec("所属区县", width=10),
+)
+
+
+def _indicators_statement(actor, params: dict):
+    stmt = (
+        filtered_firms(actor, params["filters"])
+        .with_only_columns(
+            Firm.uscc, AnnualIndicator.year, AnnualIndicator.revenue, AnnualIndicator.tax, AnnualIndicator.profit,
+            AnnualIndicator.employees, AnnualIndicator.rd_expense, AnnualIndicator.rd_staff,
+            AnnualIndicator.total_assets, AnnualIndicator.export, Firm.name, District.name,
+        )
+        .join(AnnualIndicator, AnnualIndicator.firm_id == Firm.id)
+        .join(District, District.code == Firm.district_code)
+        .order_by(Firm.id, AnnualIndicator.year)
+    )
+    if params.get("year") is not None:
+        stmt = stmt.where(AnnualIndicator.year == params["year"])
+    return stmt
+
+
+def _clean_indicators(args: dict) -> dict:
+    errors, year = {}, (str(args.get("year") or "")).strip()
+    try:
+        filters = firm_filters(args)
+    except ValidationFailed as exc:
+        errors, filters = dict(exc.fields), {}
+    if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
+        errors["year"] = f"年度应为2000至2100之间的年份：{year}"
+    if errors:
+        raise ValidationFailed("筛选条件有误", fields=errors)
+    return {"filters": filters, "year": int(year) if year else None}
+
+
+# ------------------------------------------------------------------------------------- pool members
+
+MEMBER_COLUMNS = (
+    ColumnSpec("统一社会信用代码", width=22),
+    ColumnSpec("企业名称", width=36),
+    ColumnSpec("所属区县", width=10),
+    ColumnSpec("培育库", width=16),
+    ColumnSpec("入库状态", width=10),
+    ColumnSpec("培育类型", width=10),
+    ColumnSpec("入库批次", width=10),
+    ColumnSpec("推荐时间", "datetime"),
+    ColumnSpec("决定时间", "datetime"),
+    ColumnSpec("结束时间", "datetime"),
+    ColumnSpec("结束原因", width=18),
+)
+
+
+def _members_statement(actor, params: dict):
+    """The member list's statement (`workflows.pool_queries.list_members`: its scope, its filters, its
+    order), selecting only the exported columns."""
+    pool = aliased(Pool)
+    stmt = scope_firms(
+        select(
+            Firm.uscc, Firm.name, District.name, pool.name, PoolMembership.state, PoolMembership.cultivation_type,
+            PoolMembership.batch, PoolMembership.nominated_at, PoolMembership.decided_at, PoolMembership.ended_at,
+            PoolMembership.end_reason,
+        )
+        .select_from(PoolMembership)
+        .join(Firm, Firm.id == PoolMembership.firm_id)
+        .join(District, District.code == Firm.district_code)
+        .join(pool, pool.id == PoolMembership.pool_id)
+        .where(PoolMembership.pool_id == params["pool_id"])
+        .order_by(PoolMembership.id),
+        actor,
+    )
+    for key, value in params["filters"].items():
+        if key == "district":
+            stmt = stmt.where(Firm.district_code == value)
+        elif key == "q":
+            stmt = stmt.where(name_or_uscc(value))
+        else:
+            stmt = stmt.where(getattr(PoolMembership, key) == value)
+    return stmt
+
+
+def _member_row(r) -> tuple:
+    from workflows.membership import MEMBERSHIP
+
+    state = MEMBERSHIP.states[r[4]].label if r[4] in MEMBERSHIP.states else r[4]
+    return (r[0], r[1], r[2], r[3], state, CULTIVATION_LABELS.get(r[5], r[5]), r[6], _local(r[7]), _local(r[8]), _local(r[9]),
+            END_REASON_LABELS.get(r[10], r[10] or ""))
+
+
+def _clean_members(args: dict) -> dict:
+    from workflows.pool_queries import member_filters
+
+    raw = str(args.get("pool_id") or args.get("pool") or "").strip()
+    errors = {}
+    try:
+        filters = member_filters(args)
+    except ValidationFailed as exc:
+        errors, filters = dict(exc.fields), {}
+    if not raw.isdigit():
+        errors["pool"] = "请指定培育库编号" if not raw else f"培育库编号应为正整数：{raw}"
+    if errors:
+        raise ValidationFailed("筛选条件有误", fields=errors)
+    return {"filters": filters, "pool_id": int(raw)}
+
+
+EXPORTS = {
+    kind.name: kind
+    for kind in (
+        ExportKind("firms", "企业名录", FIRM_COLUMNS, _firms_statement, _firm_row, _clean_firms),
+        ExportKind("indicators", "年度指标", INDICATOR_COLUMNS, _indicators_statement, tuple, _clean_indicators),
+        ExportKind("members", "培育库成员", MEMBER_COLUMNS, _members_statement, _member_row, _clean_members),
+    )
+}
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+def export_kind(name: str) -> ExportKind:
+    try:
+        return EXPORTS[name]
+    except KeyError:
+        raise ValidationFailed("导出类型有误", fields={"kind": f"未知的导出类型：{name}"}) from None
+
+
+def clean_params(kind: str, args) -> dict:
+    """A list's query parameters, validated as that list validates them (ValidationFailed names each)."""
+    return export_kind(kind).clean(args)
+
+
+def check_pool(session, params: dict) -> Pool:
+    """Members are exported one pool at a time; an unknown pool is 'not found' (pool totals are not scoped)."""
+    pool = session.get(Pool, params["pool_id"])
+    if pool is None:
+        raise NotFound("未找到该培育库")
+    return pool
+
+
+def count_rows(session, kind: str, actor, params: dict) -> int:
+    stmt = export_kind(kind).statement(actor or SYSTEM, params).order_by(None)
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def iter_rows(session, kind: str, actor, params: dict, *, batch: int = BATCH) -> Iterator[tuple]:
+    """Every row of the list, in its order, a batch at a time."""
+    spec = export_kind(kind)
+    result = session.execute(spec.statement(actor or SYSTEM, params).execution_options(yield_per=batch))
+    for row in result:
+        yield spec.row(row)
+
+
+def needs_csv(rows: int) -> bool:
+    """Past Excel's 1,048,576 rows per sheet (the header is one of them) only CSV holds the whole list."""
+    return rows + 1 > EXCEL_MAX_ROWS
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+def csv_value(kind: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    text = str(value)
+    if kind == "text" and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def write_csv(target, columns: Sequence[ColumnSpec], rows: Iterable[Sequence]) -> int:
+    """CSV in UTF-8 with a BOM (Excel opens it as UTF-8, not the local code page); returns the rows written.
+
+    Dates as ISO text, money as plain decimals (no thousands separators, no float noise). `target` is a path
+    or a text file opened with newline="".
+    """
+    if hasattr(target, "write"):
+        return _write_csv(target, columns, rows)
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        return _write_csv(handle, columns, rows)
+
+
+def _write_csv(handle, columns, rows) -> int:
+    writer = csv.writer(handle)
+    writer.writerow([c.header for c in columns])
+    kinds = [c.kind for c in columns]
+    written = 0
+    for row in rows:
+        writer.writerow([csv_value(k, v) for k, v in zip(kinds, row, strict=True)])
+        written += 1
+    return written

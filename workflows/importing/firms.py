@@ -1,0 +1,78 @@
+"""Writing the `firms` kind set-wise: upsert by USCC, one audit event per firm created or changed.
+
+A new firm starts on the rung its 组织形式 implies (DESIGN §8); an existing firm's rung is never moved by
+an import. A later change of 组织形式 (有限责任公司 → 股份有限公司, say) is written, recorded in the audit
+event with the flag `legal_form_changed`, and listed as a notice in the run's report, so an officer can
+open the matching case; the stage itself moves only through cases. A changed industry re-runs 划型.
+"""
+
+from __future__ import annotations
+
+from workflows.importing.dialect import insert_events
+from workflows.importing.staging import PROBLEMS, ROWS, TOUCHED
+from workflows.importing.writer import Writer
+
+# (field, kind, optional): an optional field left blank in the file keeps the stored value.
+COMPARED = (("name", "text", False), ("legal_form", "text", False), ("district_code", "text", False),
+            ("industry", "text", False), ("registered_on", "date", False), ("status", "text", False),
+            ("tags", "json", True), ("abnormal", "bool", True), ("serious_violation", "bool", True),
+            ("tech_sme", "bool", True), ("high_tech", "bool", True))
+CREATED = (("uscc", "text"), ("name", "text"), ("legal_form", "text"), ("stage", "text"),
+           ("district_code", "text"), ("industry", "text"), ("registered_on", "date"), ("status", "text"),
+           ("tags", "json"), ("size_class", "text"))  # what workflows.firms.create_firm records
+LEGAL_FORM_NOTICE = ("'组织形式由“' || f.legal_form || '”变为“' || s.legal_form || '”：已记录并提示核实；"
+                     "企业所处阶段未改变（阶段只能通过升级案件变更），如需要请发起相应的升级案件'")
+
+
+class FirmsWriter(Writer):
+    def prepare(self) -> None:
+        sql = self.sql
+        pairs = []
+        for field, kind, optional in COMPARED:
+            old, new = f"f.{field}", f"s.{field}"
+            changed = sql.differs(old, new) if kind != "json" else f"NOT {sql.same_json(old, new)}"
+            if optional:
+                changed = f"{new} IS NOT NULL AND {changed}"
+            pairs.append((field, f"CASE WHEN {changed} THEN "
+                                 f"{sql.pair(sql.json_value(old, kind), sql.json_value(new, kind))} END"))
+        sql.run(f"UPDATE {ROWS} AS s SET changes = {sql.nonempty(sql.obj(pairs, strip=True))},"
+                f" flag = CASE WHEN f.legal_form <> s.legal_form THEN 'legal_form_changed' END"
+                f" FROM firms f WHERE f.id = s.firm_id AND s.ok")
+        sql.run(f"INSERT INTO {PROBLEMS} (line, col, value, message, severity)"
+                f" SELECT s.line, :col, s.legal_form, {LEGAL_FORM_NOTICE}, 'notice'"
+                f" FROM {ROWS} s JOIN firms f ON f.id = s.firm_id WHERE s.ok AND s.flag = 'legal_form_changed'",
+                col=self.headers.get("legal_form", "组织形式"))
+
+    def counts(self) -> tuple[int, int, int]:
+        """New rows keep firm_id NULL in staging (their events join the inserted firms by USCC)."""
+        return self.sql.run(
+            f"SELECT COALESCE(SUM(CASE WHEN firm_id IS NULL THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN firm_id IS NOT NULL AND changes IS NOT NULL THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN firm_id IS NOT NULL AND changes IS NULL THEN 1 ELSE 0 END), 0)"
+            f" FROM {ROWS} WHERE ok").one()
+
+    def write(self) -> None:
+        sql, params = self.sql, self.params
+        insert_events(sql, action="update", source=f"{ROWS} s", where="s.ok AND s.changes IS NOT NULL",
+                      evidence=sql.obj([("changes", "s.changes"), ("flag", sql.json_value("s.flag", "text", omit_null=True)),
+                                        self.run_ref, self.line_ref], strip=True), **params)
+        sql.run(f"INSERT INTO {TOUCHED} (firm_id) SELECT s.firm_id FROM {ROWS} s JOIN firms f ON f.id = s.firm_id"
+                f" WHERE s.ok AND s.changes IS NOT NULL AND s.industry <> f.industry")
+        assign = ", ".join(
+            f"{field} = COALESCE({sql.text_to_json('s.tags') if kind == 'json' else 's.' + field}, firms.{field})"
+            if optional else f"{field} = s.{field}" for field, kind, optional in COMPARED)
+        sql.run(f"UPDATE firms SET {assign}, updated_at = :now FROM {ROWS} s"
+                f" WHERE s.firm_id = firms.id AND s.ok AND s.changes IS NOT NULL", now=params["now"])
+        columns = [name for name, _kind in CREATED] + ["abnormal", "serious_violation", "tech_sme", "high_tech"]
+        values = [f"COALESCE({sql.text_to_json('s.tags')}, {sql.text_to_json(repr('[]'))})" if name == "tags"
+                  else f"COALESCE(s.{name}, FALSE)" if name in ("abnormal", "serious_violation", "tech_sme", "high_tech")
+                  else f"s.{name}" for name in columns]
+        sql.run(f"INSERT INTO firms ({', '.join(columns)}, created_at, updated_at)"
+                f" SELECT {', '.join(values)}, :now, :now FROM {ROWS} s WHERE s.ok AND s.firm_id IS NULL",
+                now=params["now"])
+        created = sql.obj([(name, sql.pair("'null'", sql.json_value(
+            "COALESCE(s.tags, '[]')" if name == "tags" else f"s.{name}", kind))) for name, kind in CREATED])
+        insert_events(sql, action="create", source=f"{ROWS} s JOIN firms n ON n.uscc = s.uscc", firm="n.id",
+                      where="s.ok AND s.firm_id IS NULL", evidence=sql.obj([("changes", created), self.run_ref,
+                                                                             self.line_ref]), **params)
+        self.resize()

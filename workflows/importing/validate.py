@@ -1,0 +1,378 @@
+"""Checking one row: every cell through the same rules as the API and the pages (workflows/rules/fields.py),
+plus what only files have (a USCC Excel turned into a number, 2021/3/5 dates, district names, 是/否,
+a unit of 元). A row gives either its clean values, ready for the staging table, or every problem it
+has: (line, column as written in the file, value, message in Chinese).
+
+Checks that need the whole file or the database (duplicates in the file, unknown or out-of-scope firms,
+a county officer's firm in another district) run set-wise in SQL afterwards (checks.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import NamedTuple
+
+from models.enums import LEGAL_FORM_STAGE, LEGAL_FORMS, STATUS_LABELS, TAG_LABELS, FirmStatus, IndustryTag
+from workflows.firm_status import SOURCE_MAX, STATUS_CHANGES
+from workflows.importing.columns import HeaderMap, Layout
+from workflows.policy import default_policy
+from workflows.rules.fields import (
+    clean_count,
+    clean_industry,
+    clean_money,
+    clean_name,
+    clean_uscc,
+    clean_year,
+)
+from workflows.rules.size_class import size_class_for
+
+# DESIGN §9: a retired name maps where the mapping is whole, and is refused with a hint where it is not.
+RETIRED_MAPPED = {"下城区": "330105", "330103": "330105"}  # 下城区 merged whole into 拱墅区 (2021)
+RETIRED_REFUSED = {
+    "江干区": "江干区已于2021年撤销，原辖区分别划入上城区和钱塘区：请按企业住所填写上城区（330102）或钱塘区（330114）",
+}
+RETIRED_REFUSED["330104"] = RETIRED_REFUSED["江干区"]
+
+USCC_AS_NUMBER = "统一社会信用代码被Excel存成了数字（末尾几位会丢失）：请将该列设置为文本格式后重新填写"
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")  # how Excel shows a long number: 9.13301E+17
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_PLAIN_MONEY = re.compile(r"^-?\d{1,14}(\.\d{1,2})?$")  # what clean_money accepts unchanged: skip its work
+_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+_BOOLS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False, "1": True, "0": False,
+          "true": True, "false": False, "√": True, "×": False}
+_STATUS_WORDS = {**{label: code.value for code, label in STATUS_LABELS.items()},
+                 **{code.value: code.value for code in FirmStatus},
+                 "在业": "active", "在营": "active", "开业": "active", "在册": "active"}
+_TAGS = {**{label: code.value for code, label in TAG_LABELS.items()}, **{t.value: t.value for t in IndustryTag}}
+_CHANGE_WORDS = {**{spec.label: code for code, spec in STATUS_CHANGES.items()},
+                 **{code: code for code in STATUS_CHANGES}, "存续": "restore"}
+# Registration systems write detailed 企业类型; the first rule that matches names the 组织形式.
+_LEGAL_FORM_RULES = (("股份有限公司", "股份有限公司"), ("有限责任公司", "有限责任公司"), ("有限公司", "有限责任公司"),
+                     ("个体", "个体工商户"), ("个人独资", "个人独资企业"), ("合伙", "合伙企业"),
+                     ("合作社", "农民专业合作社"))
+
+STAGING_FIELDS = {
+    "firms": ("uscc", "name", "legal_form", "stage", "district_code", "industry", "registered_on", "status",
+              "tags", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class"),
+    "indicators": ("uscc", "year", "revenue", "tax", "profit", "employees", "rd_expense", "rd_staff",
+                   "total_assets", "export"),
+    "status": ("uscc", "change", "field", "value_text", "value_bool", "effective_on", "source"),
+}
+
+
+class Problem(NamedTuple):
+    line: int | None
+    column: str
+    value: str
+    message: str
+
+
+def shown(value) -> str:
+    """A cell value as the report shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return text if len(text) <= 100 else text[:100] + "…"
+
+
+@dataclass
+class Context:
+    """What the cleaners need besides the cell: district names, the officer's scope, the date, the unit."""
+
+    districts: dict[str, str]  # code or name -> code
+    district_names: dict[str, str]  # code -> name
+    today: date
+    scope: str | None = None  # a county officer's district code
+    unit: str = "wan"
+
+    def district(self, code: str | None) -> str:
+        return f"{self.district_names.get(code, code)}（{code}）" if code else ""
+
+
+# --------------------------------------------------------------------------------------------- cleaners
+
+
+def _text(raw) -> str:
+    if type(raw) is str:
+        return raw.strip()
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return str(raw).strip()
+
+
+def clean_import_uscc(raw) -> str:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raise ValueError(USCC_AS_NUMBER)
+    text = str(raw).strip()
+    if _SCIENTIFIC.match(text):
+        raise ValueError(USCC_AS_NUMBER)
+    return clean_uscc(text)
+
+
+def clean_legal_form(raw) -> str:
+    text = _text(raw).replace(" ", "")
+    if text in LEGAL_FORM_STAGE:
+        return text
+    for needle, form in _LEGAL_FORM_RULES:
+        if needle in text:
+            return form
+    raise ValueError(f"组织形式“{text}”无法识别，应为：{'、'.join(LEGAL_FORMS)}")
+
+
+def parse_date(raw) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, int | float):
+        raise ValueError("日期被存成了数字：请将该列设置为日期格式，或填写为YYYY-MM-DD")
+    text = str(raw).strip()
+    if len(text) == 10 and text[4] == "-":
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(text)
+    match = _DATE.match(text) or _DATE_COMPACT.match(text)
+    if not match:
+        raise ValueError(f"日期格式应为YYYY-MM-DD（也可为2021/3/5、2021年3月5日），而不是“{text}”")
+    try:
+        return date(*map(int, match.groups()[:3]))
+    except ValueError:
+        raise ValueError(f"日期无效：{text}（月份应为1–12，日应在当月天数之内）") from None
+
+
+def clean_bool(raw) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if raw in _BOOLS:
+        return _BOOLS[raw]
+    value = _BOOLS.get(_text(raw).lower())
+    if value is None:
+        raise ValueError(f"应填“是”或“否”，而不是“{_text(raw)}”")
+    return value
+
+
+@lru_cache(maxsize=4096)  # a file repeats a handful of combinations
+def clean_tags(raw) -> str:
+    codes = set()
+    for word in _SEPARATORS.split(_text(raw)):
+        if not word:
+            continue
+        code = _TAGS.get(word) or _TAGS.get(word.lower())
+        if code is None:
+            raise ValueError(f"未知的产业标签：{word}（应为：{'、'.join(TAG_LABELS.values())}）")
+        codes.add(code)
+    return json.dumps(sorted(codes))  # as SQLAlchemy's JSON type writes it, so equal lists compare equal
+
+
+def clean_status(raw) -> str:
+    text = _text(raw).replace(" ", "")
+    code = _STATUS_WORDS.get(text) or _STATUS_WORDS.get(text.lower())
+    if code is None and text.startswith("吊销"):
+        code = "revoked"  # 吊销，未注销
+    if code is None:
+        raise ValueError(f"登记状态“{text}”无法识别，应为：存续、注销、吊销、迁出")
+    return code
+
+
+def clean_change(raw) -> str:
+    text = _text(raw).replace(" ", "").replace("　", "")
+    code = _CHANGE_WORDS.get(text) or _CHANGE_WORDS.get(text.lower())
+    for topic, mark, clear in (("经营异常", "mark_abnormal", "clear_abnormal"),
+                               ("严重违法", "mark_violation", "clear_violation")):
+        if code is None and topic in text:
+            code = mark if "列入" in text else clear if ("移出" in text or "移除" in text) else None
+    if code is None:
+        raise ValueError(f"无法识别的状态或标记：{text}（应为：{'、'.join(s.label for s in STATUS_CHANGES.values())}）")
+    return code
+
+
+def clean_source(raw) -> str:
+    text = _text(raw)
+    if len(text) > SOURCE_MAX:
+        raise ValueError(f"来源不能超过{SOURCE_MAX}个字符")
+    return text
+
+
+def _integral(raw):
+    return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
+
+
+class Cleaners:
+    """One cleaner per column kind, bound to the run's context (districts, scope, today, unit)."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self._industries: dict[str, str | ValueError] = {}
+        self._divisor = Decimal(10000) if ctx.unit == "yuan" else None
+        self._unit_word = "元" if ctx.unit == "yuan" else "万元"
+        self._last_uscc: tuple = (None, None)
+
+    def for_kind(self, kind: str) -> Callable:
+        return {
+            "uscc": self.uscc, "name": lambda raw: clean_name(_text(raw)), "legal_form": clean_legal_form,
+            "district": self.district, "industry": self.industry, "date": self.registered_on,
+            "status": clean_status, "tags": clean_tags, "bool": clean_bool, "year": self.year,
+            "money": self.money, "count": self.count, "change": clean_change,
+            "effective_on": self.effective_on, "source": clean_source,
+        }[kind]
+
+    def uscc(self, raw) -> str:
+        """An indicators file repeats each code once per year, usually on consecutive rows: check it once."""
+        if raw == self._last_uscc[0]:
+            return self._last_uscc[1]
+        code = clean_import_uscc(raw)
+        self._last_uscc = (raw, code)
+        return code
+
+    def count(self, raw) -> int:
+        if type(raw) is str and raw.isascii() and raw.isdigit():
+            return int(raw)
+        return clean_count(_integral(raw))
+
+    def district(self, raw) -> str:
+        text = _text(raw).removeprefix("浙江省").removeprefix("杭州市")
+        code = self.ctx.districts.get(text)
+        if code is not None:
+            return code
+        if text in RETIRED_REFUSED:
+            raise ValueError(RETIRED_REFUSED[text])
+        raise ValueError(f"未知的区县：{text}（应为杭州市的区、县、市，填写代码如330106或名称如西湖区）")
+
+    def industry(self, raw) -> str:
+        text = _text(raw)
+        found = self._industries.get(text)
+        if found is None:
+            try:
+                found = clean_industry(text)
+            except ValueError as exc:
+                found = exc
+            if len(self._industries) < 50_000:
+                self._industries[text] = found
+        if isinstance(found, ValueError):
+            raise found
+        return found
+
+    def registered_on(self, raw) -> date:
+        day = parse_date(raw)
+        if day > self.ctx.today:
+            raise ValueError(f"成立日期不能晚于今天（{self.ctx.today.isoformat()}）")
+        return day
+
+    def effective_on(self, raw) -> date:
+        day = parse_date(raw)
+        if day > self.ctx.today:
+            raise ValueError(f"生效日期不能晚于今天（{self.ctx.today.isoformat()}）")
+        return day
+
+    def year(self, raw) -> int:
+        if type(raw) is str and len(raw) == 4 and raw.isascii() and raw.isdigit() \
+                and 2000 <= int(raw) <= self.ctx.today.year:
+            return int(raw)
+        year = clean_year(_integral(raw))
+        if year > self.ctx.today.year:
+            raise ValueError(f"年度不能晚于今年（{self.ctx.today.year}）")
+        return year
+
+    def profit(self, raw) -> Decimal | str:
+        return self.money(raw, allow_negative=True)
+
+    def money(self, raw, *, allow_negative: bool = False) -> Decimal | str:
+        """A plain decimal string (what CSV files carry) passes as the checked text itself: the staging
+        load turns it into the stored type exactly as it would a Decimal. Anything else goes through
+        `clean_money`, the shared rule."""
+        if type(raw) is str and self._divisor is None and _PLAIN_MONEY.match(raw):
+            if raw[0] == "-" and not allow_negative and float(raw) != 0:
+                raise ValueError("不能为负数")
+            return raw
+        try:
+            amount = clean_money(raw, allow_negative=allow_negative)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("万元", self._unit_word)) from None
+        if self._divisor is not None:
+            amount = (amount / self._divisor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return amount
+
+
+# ------------------------------------------------------------------------------------------ row validator
+
+
+class RowValidator:
+    """Call with (line, values): (staging tuple, None), or (None, [Problem, ...]), or (None, None) for a row
+    whose cells are all blank (skipped, not counted). Tight on purpose: it runs once per row of a
+    million-row file, so cells are cleaned into a list by position rather than through a dict."""
+
+    def __init__(self, layout: Layout, header: HeaderMap, ctx: Context):
+        self.layout, self.ctx = layout, ctx
+        cleaners = Cleaners(ctx)
+        fields = [column.field for column in layout.columns]
+        self.position = {field: i for i, field in enumerate(fields)}
+        self.blank = [None] * len(fields)
+        self.cells = []
+        for index, column, written in header.columns:
+            clean = cleaners.for_kind(column.kind)
+            if column.field == "profit":
+                clean = cleaners.profit
+            self.cells.append((index, self.position[column.field], column.required, written, clean))
+        self.written = {column.field: written for _i, column, written in header.columns}
+        self.policy = default_policy()
+        self._sizes: dict[str, str] = {}
+        self.finish = getattr(self, f"_finish_{layout.kind}")
+
+    def __call__(self, line: int, values: Sequence):
+        out = self.blank.copy()
+        problems = None
+        width = len(values)
+        given = False
+        for index, position, required, written, cleaner in self.cells:
+            raw = values[index] if index < width else None
+            if type(raw) is str:
+                raw = raw.strip() or None
+            if raw is None:
+                if required:
+                    problems = problems or []
+                    problems.append(Problem(line, written, "", "此项必填"))
+                continue
+            given = True
+            try:
+                out[position] = cleaner(raw)
+            except ValueError as exc:
+                problems = problems or []
+                problems.append(Problem(line, written, shown(raw), str(exc)))
+        if not given:
+            return None, None
+        if problems:
+            return None, problems
+        return self.finish(line, out)
+
+    def _finish_firms(self, line: int, c: list):
+        uscc, name, form, district, industry, born, status, tags, abnormal, violation, tech, high = c
+        if self.ctx.scope and district != self.ctx.scope:
+            return None, [Problem(line, self.written["district"], self.ctx.district(district),
+                                  f"区县工作人员只能导入本区县（{self.ctx.district(self.ctx.scope)}）的企业，"
+                                  "也不能把企业迁往其他区县")]
+        size = self._sizes.get(industry)
+        if size is None:  # a new firm has no figures yet: 划型 by industry alone
+            size = self._sizes[industry] = size_class_for(self.policy, industry, None).value
+        return (line, uscc, name, form, LEGAL_FORM_STAGE[form].value, district, industry, born, status, tags,
+                abnormal, violation, tech, high, size), None
+
+    def _finish_indicators(self, line: int, c: list):
+        return (line, *c), None
+
+    def _finish_status(self, line: int, c: list):
+        uscc, change, effective_on, source = c
+        spec = STATUS_CHANGES[change]
+        text = spec.value.value if isinstance(spec.value, FirmStatus) else None
+        flag = spec.value if isinstance(spec.value, bool) else None
+        return (line, uscc, change, spec.field, text, flag, effective_on, source), None
