@@ -42,7 +42,8 @@ from models.enums import (
 )
 from workflows.errors import NotFound, ValidationFailed
 from workflows.importing.columns import FIRMS, INDICATORS
-from workflows.queries import filtered_firms, firm_filters, name_or_uscc, scope_firms
+from workflows.pool_queries import filter_members
+from workflows.queries import filtered_firms, firm_filters, scope_firms
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
 BATCH = 2000
@@ -203,14 +204,7 @@ def _members_statement(actor, params: dict):
         .order_by(PoolMembership.id),
         actor,
     )
-    for key, value in params["filters"].items():
-        if key == "district":
-            stmt = stmt.where(Firm.district_code == value)
-        elif key == "q":
-            stmt = stmt.where(name_or_uscc(value))
-        else:
-            stmt = stmt.where(getattr(PoolMembership, key) == value)
-    return stmt
+    return filter_members(stmt, params["filters"])
 
 
 def _member_row(r) -> tuple:

@@ -65,7 +65,11 @@ def member_filters(args) -> dict:
 
 def members_stmt(actor, pool_id: int, filters: dict):
     """The member list's statement, unpaged: the page shows a slice of it, the Excel export all of it."""
-    stmt = scoped_memberships(actor).where(PoolMembership.pool_id == pool_id)
+    return filter_members(scoped_memberships(actor).where(PoolMembership.pool_id == pool_id), filters)
+
+
+def filter_members(stmt, filters: dict):
+    """The member list's filters, on any statement joining PoolMembership and Firm (list and export alike)."""
     for key, value in filters.items():
         if key == "district":
             stmt = stmt.where(Firm.district_code == value)
