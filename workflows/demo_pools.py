@@ -38,8 +38,7 @@ from models.enums import EndReason, FirmStatus, PoolLevel, SizeClass, Stage
 from workflows.case_flows.common import local_date
 from workflows.demo_bulk import GO_LIVE_DAYS
 from workflows.demo_pools_write import ACTIONS, write_members
-from workflows.pool_queries import eligible_clause
-from workflows.pools import all_pools, apply_split, pool_counts, propose_split
+from workflows.pools import all_pools, apply_split, eligible_clause, pool_counts, propose_split
 
 COUNTY_FILL = (0.55, 0.95)
 LEAD_DAYS = {"rejected": 30, "withdrawn": 20, "admitted": 75}  # a nomination at least this long before today  # admitted / target, drawn per district
@@ -278,7 +277,7 @@ def batch_of(at: datetime) -> str:
 def candidates(session, now: datetime, today: date) -> tuple[dict, dict]:
     """Enterprises without any membership yet: ({district: [eligible]}, {district: {end reason: [former]}}).
 
-    Eligibility is the SQL form of DESIGN §9 (`pool_queries.eligible_clause`, the rule the target split
+    Eligibility is the SQL form of DESIGN §9 (`pools.eligible_clause`, the rule the target split
     counts by); ineligible firms are sorted by the reason they would have left the pool for, in SQL too.
     Plain tuples and no per-row Python rule: 100,000 rows must take a fraction of a second.
     """

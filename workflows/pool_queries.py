@@ -9,17 +9,16 @@ not scoped: they are the plan's published figures, and an officer compares their
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import contains_eager, defaultload, selectinload
 
 from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
-from models.enums import CULTIVATION_LABELS, FirmStatus, PoolLevel, Role, SizeClass, Stage
+from models.enums import CULTIVATION_LABELS, PoolLevel, Role
 from workflows.errors import NotFound, ValidationFailed
-from workflows.membership import MEMBERSHIP, eligibility_reasons, new_firm_months
-from workflows.pools import all_pools, pool_counts
+from workflows.membership import MEMBERSHIP, eligibility_reasons
+from workflows.pools import all_pools, eligible_clause, pool_counts
 from workflows.queries import Page, name_or_uscc, scope_firms
 from workflows.reasons import Reason
-from workflows.rules.eligibility import new_firm_cutoff
 
 MEMBER_FILTERS = ("state", "cultivation_type", "batch", "district", "q")
 CHOICES = {"state": tuple(MEMBERSHIP.states), "cultivation_type": tuple(CULTIVATION_LABELS)}
@@ -223,16 +222,6 @@ class Candidate:
 def _county_admitted_clause():
     return exists().where(PoolMembership.firm_id == Firm.id, PoolMembership.level == PoolLevel.COUNTY,
                           PoolMembership.state == ADMITTED)
-
-
-def eligible_clause(today: date):
-    """DESIGN §9 in SQL, as `workflows.rules.eligibility` states it and `pools.eligible_counts` counts it."""
-    cutoff = new_firm_cutoff(today, new_firm_months())
-    has_rows = exists().where(AnnualIndicator.firm_id == Firm.id)
-    return and_(Firm.stage == Stage.ENTERPRISE, Firm.status == FirmStatus.ACTIVE, ~Firm.abnormal,
-                ~Firm.serious_violation,
-                or_(and_(has_rows, Firm.size_class.in_([SizeClass.SMALL, SizeClass.MICRO])),
-                    and_(~has_rows, Firm.registered_on > cutoff)))
 
 
 def nomination_candidates(session, actor, pool: Pool, today: date, *, q: str | None = None,

@@ -117,18 +117,19 @@ def _check_county_total(session) -> None:
             "target": f"县级培育库目标合计须为{COUNTY_TOTAL}，调整后为{total}；请同时调整多个区县"})
 
 
-def eligible_counts(session, today: date) -> dict[str, int]:
-    """Eligible firms per district in SQL (DESIGN §9), for the target split."""
-    cutoff = new_firm_cutoff(today, new_firm_months())  # the rule's own date, not an approximate 30.44-day month
+def eligible_clause(today: date):
+    """DESIGN §9 in SQL, as `workflows.rules.eligibility` states it (same cutoff date, not a 30-day month)."""
+    cutoff = new_firm_cutoff(today, new_firm_months())
     has_rows = exists().where(AnnualIndicator.firm_id == Firm.id)
-    stmt = (
-        select(Firm.district_code, func.count())
-        .where(Firm.stage == Stage.ENTERPRISE, Firm.status == FirmStatus.ACTIVE, ~Firm.abnormal,
-               ~Firm.serious_violation,
-               or_(and_(has_rows, Firm.size_class.in_([SizeClass.SMALL, SizeClass.MICRO])),
-                   and_(~has_rows, Firm.registered_on > cutoff)))
-        .group_by(Firm.district_code)
-    )
+    return and_(Firm.stage == Stage.ENTERPRISE, Firm.status == FirmStatus.ACTIVE, ~Firm.abnormal,
+                ~Firm.serious_violation,
+                or_(and_(has_rows, Firm.size_class.in_([SizeClass.SMALL, SizeClass.MICRO])),
+                    and_(~has_rows, Firm.registered_on > cutoff)))
+
+
+def eligible_counts(session, today: date) -> dict[str, int]:
+    """Eligible firms per district, for the target split."""
+    stmt = select(Firm.district_code, func.count()).where(eligible_clause(today)).group_by(Firm.district_code)
     return dict(session.execute(stmt).all())
 
 
