@@ -5,8 +5,9 @@ process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
     python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
 
-Each step is its own process, so peak RSS is that step's own, and the times are wall-clock times of the
-whole command (Python start-up, hashing the file and writing the report included).
+Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
+times are wall-clock times of the whole command (Python start-up, hashing the file and writing the
+report included).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -27,18 +29,46 @@ PYTHON = sys.executable
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the import's worker processes), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
+
+
 def _run(command: list[str], env: dict) -> tuple[float, float, str]:
-    """Start the child, reap it with wait4 for its own rusage (not the children's maximum so far)."""
+    """(seconds, peak memory in MB, stdout) of one command. The peak is the largest sum of resident memory
+    over the process and its children, sampled every 0.1 s, or the process's own maximum RSS (wait4),
+    whichever is larger: the import's peak includes its worker processes."""
     started = time.monotonic()
+    peak = [0.0]
     with open(os.devnull, "w") as sink:
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=sink, text=True)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.1):
+                peak[0] = max(peak[0], _tree_rss_mb(child.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         out = child.stdout.read()
+        done.set()
+        sampler.join()
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{out}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, max(peak[0], usage.ru_maxrss / 1024), out
 
 
 class Backend:

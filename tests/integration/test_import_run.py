@@ -255,12 +255,13 @@ def test_indicators_upsert_recompute_size_class_and_audit(session, users, now, t
     assert counts(run) == (ImportStatus.SUCCEEDED, 2, 2, 0, 0, 0)
     made = firms(session)
     assert made[codes[0]].size_class == "micro"  # I65 软件: under 10 staff / 50 万元 is 微型
-    [created, _] = events(session, "indicators_create")
+    created = {e.firm_id: e for e in events(session, "indicators_create")}[made[codes[0]].id]
     assert created.evidence["year"] == 2025 and created.evidence["changes"] == {
         "revenue": [None, "50.00"], "tax": [None, "1.00"], "profit": [None, "-2.00"], "employees": [None, 5],
         "total_assets": [None, "100.00"]}
-    resized = [e for e in events(session, "update") if e.firm_id == made[codes[0]].id]
-    assert resized[0].evidence["changes"] == {"size_class": ["unknown", "micro"]}
+    # the new 划型 rides on that year's event, as put_indicators records it; no separate event
+    assert created.evidence["firm_changes"] == {"size_class": ["unknown", "micro"]}
+    assert events(session, "update") == []
     # a tax-system file: only 纳税总额; the other figures stay, the change is audited with old and new
     tax = write_csv(tmp_path / "t.csv", ["统一社会信用代码", "年度", "纳税总额"], [[codes[0], "2025", "3.5"]])
     run = run_import(session, users["city"], tax, "indicators", now=now)
@@ -268,9 +269,19 @@ def test_indicators_upsert_recompute_size_class_and_audit(session, users, now, t
     row = session.scalar(select(AnnualIndicator).filter_by(firm_id=made[codes[0]].id, year=2025))
     assert (row.revenue, row.tax, row.profit) == (Decimal("50.00"), Decimal("3.50"), Decimal("-2.00"))
     [updated] = events(session, "indicators_update")
-    assert updated.evidence["changes"] == {"tax": ["1.00", "3.50"]}
+    assert updated.evidence["changes"] == {"tax": ["1.00", "3.50"]} and updated.evidence["firm_changes"] == {}
     again = run_import(session, users["city"], tax, "indicators", now=now)
     assert counts(again) == (ImportStatus.SUCCEEDED, 1, 0, 0, 1, 0)
+
+
+def test_several_years_of_one_firm_size_change_rides_on_the_latest(session, users, now, tmp_path, register):
+    codes, _ = register
+    rows = [[codes[2], str(year), "30", "", "", "4", "20"] for year in (2025, 2023, 2024)]
+    run = run_import(session, users["city"], write_csv(tmp_path / "y.csv", INDICATOR_HEADER, rows), "indicators",
+                     now=now)
+    assert counts(run) == (ImportStatus.SUCCEEDED, 3, 3, 0, 0, 0)
+    by_year = {e.evidence["year"]: e.evidence["firm_changes"] for e in events(session, "indicators_create")}
+    assert by_year == {2023: {}, 2024: {}, 2025: {"size_class": ["unknown", "micro"]}}
 
 
 def test_indicators_for_unknown_or_other_district_firms_are_refused(session, users, now, tmp_path, register):
@@ -320,3 +331,51 @@ def test_status_before_registration_and_two_changes_of_one_kind_are_refused(sess
     assert "生效日期不能早于成立日期（2020-01-15）" in problems[0][3]
     assert "登记状态变更在文件中出现2次" in problems[1][3]
     assert all(f.status == "active" for f in firms(session).values())
+
+
+# ------------------------------------------------------------------------------------- worker processes
+
+
+@pytest.fixture
+def in_workers(monkeypatch):
+    """Check even a small file in worker processes, in blocks of 4 lines."""
+    from workflows.importing import batches
+
+    monkeypatch.setattr(batches, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(batches, "BLOCK", 4)
+
+
+def test_worker_processes_check_the_same_as_one(session, users, now, tmp_path, in_workers):
+    good = [code() for _ in range(20)]
+    rows = [firm_row(c, f"企业{i}") for i, c in enumerate(good)]
+    rows[5] = firm_row(good[5], born="2021/13/40")
+    rows[13] = firm_row(good[0], "重复")
+    rows.insert(9, [""] * 7)
+    run = run_import(session, users["city"], write_csv(tmp_path / "w.csv", FIRM_HEADER, rows), now=now, partial=True)
+    assert counts(run) == (ImportStatus.PARTIAL, 20, 17, 0, 0, 3)
+    assert [p[0] for p in report_rows(run.report_path)] == [2, 7, 16]
+    assert len(firms(session)) == 17
+
+
+def test_a_file_problem_found_by_a_worker_refuses_the_file(session, users, now, tmp_path, in_workers):
+    start = write_csv(tmp_path / "a.csv", FIRM_HEADER, [firm_row(code()) for _ in range(9)]).read_bytes()
+    (tmp_path / "m.csv").write_bytes(start + ",".join(firm_row(code(), "编码混合")).encode("gbk") + b"\r\n")
+    run = run_import(session, users["city"], tmp_path / "m.csv", now=now)
+    assert run.status == ImportStatus.REFUSED and "第11行" in run.error and firms(session) == {}
+
+
+def test_a_crash_while_workers_run_stops_them_and_leaves_nothing(session, users, now, tmp_path, in_workers):
+    path = write_csv(tmp_path / "c.csv", FIRM_HEADER, [firm_row(code()) for _ in range(40)])
+
+    def crash(progress):
+        if progress.rows >= 8:
+            raise KeyboardInterrupt  # an operator's Ctrl+C
+
+    run = ImportRun(kind="firms", filename="c.csv", sha256="x", actor_id=users["city"].id, actor_name="city",
+                    options={})
+    session.add(run)
+    session.commit()
+    with pytest.raises(KeyboardInterrupt):
+        execute_import(session, run, path, actor=users["city"], now=now, today=TODAY, progress=crash)
+    session.rollback()
+    assert firms(session) == {}

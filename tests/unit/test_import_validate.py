@@ -1,5 +1,6 @@
 """Header matching and row validation: every rule a row is checked by before anything is written."""
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import pytest
 from tests.import_files import FIRM_HEADER, INDICATOR_HEADER, STATUS_HEADER, code, firm_row
 from workflows.importing.columns import FIRMS, INDICATORS, LAYOUTS, STATUS, resolve_header, write_template
 from workflows.importing.readers import open_table
-from workflows.importing.validate import Context, RowValidator
+from workflows.importing.validate import Context, RowValidator, money_text
 
 TODAY = date(2026, 11, 30)
 NAMES = {"330102": "上城区", "330105": "拱墅区", "330106": "西湖区", "330114": "钱塘区"}
@@ -87,8 +88,14 @@ def test_a_good_firm_row_gives_its_staging_values():
     uscc = code()
     clean, problems = check_firm(firm_row(uscc, form="股份有限公司", born="2021/3/5"))
     assert problems is None
-    assert clean == (7, uscc, "杭州导入测试有限公司", "股份有限公司", "joint_stock", "330106", "C39",
-                     date(2021, 3, 5), "active", None, None, None, None, None, "unknown")
+    assert clean[:-1] == (7, uscc, "杭州导入测试有限公司", "股份有限公司", "joint_stock", "330106", "C39",
+                          date(2021, 3, 5), "active", None, None, None, None, None, "unknown")
+    # and the `create` event's changes, as workflows.firms.create_firm records them
+    assert json.loads(clean[-1]) == {
+        "uscc": [None, uscc], "name": [None, "杭州导入测试有限公司"], "legal_form": [None, "股份有限公司"],
+        "stage": [None, "joint_stock"], "district_code": [None, "330106"], "industry": [None, "C39"],
+        "registered_on": [None, "2021-03-05"], "status": [None, "active"], "tags": [None, []],
+        "size_class": [None, "unknown"]}
 
 
 @pytest.mark.parametrize("written, expected", [("330106", "330106"), ("西湖区", "330106"), ("杭州市西湖区", "330106"),
@@ -105,7 +112,8 @@ def test_jianggan_is_refused_with_a_hint_and_an_unknown_name_is_named():
 
 
 def test_uscc_check_digit_and_uscc_stored_as_number():
-    bad = code()[:-1] + ("0" if code().endswith("1") else "1")
+    valid = code()
+    bad = valid[:-1] + ("0" if valid[-1] != "0" else "1")
     assert "第18位校验码错误" in messages(check_firm(firm_row(bad)))["统一社会信用代码"]
     for number in (913301067123456789, 9.13301067e17, "9.13301E+17"):
         text = messages(check_firm(firm_row(number)))["统一社会信用代码"]
@@ -165,10 +173,18 @@ def test_indicator_figures_negative_profit_allowed_nothing_else():
     clean, _ = check(2, [uscc, "2025", "1,234.5", "", "-12.5", 30.0, "2000"])
     assert clean[:3] == (2, uscc, 2025) and Decimal(clean[3]) == Decimal("1234.50")
     assert clean[4] is None and Decimal(clean[5]) == Decimal("-12.5") and clean[6] == 30
+    assert json.loads(clean[-1]) == {"revenue": [None, "1234.50"], "profit": [None, "-12.50"], "employees": [None, 30],
+                                     "total_assets": [None, "2000.00"]}
     problems = messages(check(3, [uscc, "2025", "-5", "abc", "1", "3.5", "-1"]))
     assert problems["营业收入"] == "不能为负数" and problems["资产总额"] == "不能为负数"
     assert "应为数字（万元），而不是“abc”" in problems["纳税总额"]
     assert "应为非负整数" in problems["从业人员"]
+
+
+@pytest.mark.parametrize("value, text", [("007", "7.00"), ("0.5", "0.50"), ("-0", "0.00"), ("-3.1", "-3.10"),
+                                         ("12", "12.00"), (Decimal("1234.567"), "1234.57")])
+def test_money_as_audit_evidence_shows_it(value, text):
+    assert money_text(value) == text
 
 
 @pytest.mark.parametrize("year, message", [("1999", "2000至2100"), ("2027", "不能晚于今年"), ("二〇二五", "4位数字")])

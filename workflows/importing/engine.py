@@ -1,8 +1,9 @@
 """The run itself: read and check every row into staging, check set-wise, then write all, some or nothing.
 
 Phases, and what each costs:
-1. read: stream the file, clean each row in Python (the shared rules), bulk-load good rows and every
-   problem into the staging tables in batches. Memory holds one batch, never the file.
+1. read: stream the file, clean each row in Python (the shared rules; in worker processes for a large
+   file, batches.py), bulk-load good rows and every problem into the staging tables in batches.
+   Memory holds a batch or two, never the file.
 2. check: duplicates, firms, scope, dates, in SQL over the staging table (checks.py).
 3. decide: any problem and not partial -> REFUSED, nothing written; else compute each row's changes
    (also what a dry run reports) and, unless dry run, upsert and audit set-wise (firms.py, ...).
@@ -23,6 +24,7 @@ from pathlib import Path
 from models import ImportRun
 from models.enums import ImportKind, ImportStatus, Role
 from workflows.errors import NotPermitted, ValidationFailed
+from workflows.importing.batches import batches
 from workflows.importing.checks import run_checks, status_date_checks
 from workflows.importing.columns import LAYOUTS, looks_like_header, resolve_header
 from workflows.importing.dialect import Sql
@@ -35,8 +37,7 @@ from workflows.importing.staging import PROBLEMS, Staging
 from workflows.importing.status import StatusWriter
 from workflows.importing.validate import RETIRED_MAPPED, STAGING_FIELDS, Context, RowValidator
 
-BATCH = 5_000
-SQLITE_CACHE_KB = 131_072  # 128 MB each for the main and the temp schema's page cache, during a run
+SQLITE_CACHE_KB = 32_768  # 32 MB each for the main and the temp schema's page cache, during a run
 READ_SHARE, CHECK_SHARE, WRITE_SHARE = 0.70, 0.05, 0.22  # of a run's time, for the progress bar's ETA
 WRITERS = {ImportKind.FIRMS: FirmsWriter, ImportKind.INDICATORS: IndicatorsWriter, ImportKind.STATUS: StatusWriter}
 
@@ -74,6 +75,7 @@ class Engine:
         except BaseException:
             with contextlib.suppress(Exception):  # the caller rolls back; a failed PG transaction refuses DDL
                 staging.drop()
+            with contextlib.suppress(Exception):
                 restore()
             raise
         staging.drop()
@@ -93,7 +95,7 @@ class Engine:
                 message = "表头有误：" + "；".join(m for _c, m in header.problems)
                 return self._refuse_file(message, [(table.header_line, c, "", m) for c, m in header.problems])
             try:
-                self._load(table, RowValidator(layout, header, ctx), staging)
+                self._load(table, RowValidator(layout, header, ctx), staging, ctx)
             except FileProblem as exc:
                 return self._refuse_file(exc.message, [(exc.line, exc.column, exc.value, exc.message)])
         if not self.run.rows_total:
@@ -105,26 +107,15 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------- phases
 
-    def _load(self, table, validate: RowValidator, staging: Staging) -> None:
-        rows, problems, count = [], [], 0
-        for line, values in table.rows:
-            clean, bad = validate(line, values)
-            if clean is not None:
-                rows.append(clean)
-            elif bad:
-                problems += bad
-            else:
-                continue  # a blank row keeps its number but is not a row of the import
-            count += 1
-            if count % BATCH == 0:
-                staging.add_rows(rows)
-                staging.add_problems(problems)
-                rows, problems = [], []
-                self.run.rows_done = count
-                self._tell("read", READ_SHARE * table.fraction(), total=table.total_rows)
-        staging.add_rows(rows)
-        staging.add_problems(problems)
-        self.run.rows_total = self.run.rows_done = count
+    def _load(self, table, validate: RowValidator, staging: Staging, ctx: Context) -> None:
+        count = 0
+        for batch in batches(table, validate, path=self.path, kind=self.run.kind, ctx=ctx):
+            staging.add_rows(batch.rows)
+            staging.add_problems(batch.problems)
+            count += batch.count
+            self.run.rows_done = count
+            self._tell("read", READ_SHARE * batch.fraction, total=table.total_rows)
+        self.run.rows_total = count
 
     def _check(self, layout, staging: Staging, headers: dict, ctx: Context) -> None:
         self._tell("check", READ_SHARE)

@@ -138,7 +138,7 @@ def _open_csv(path: Path) -> Table:
             lines = io.TextIOWrapper(handle, encoding=encoding, errors="strict", newline="")
 
             def fraction() -> float:
-                return min(handle.tell() / size, 1.0)
+                return 1.0 if handle.closed else min(handle.tell() / size, 1.0)
         reader = csv.reader(lines, delimiter=delimiter)
         records = _records(reader, path)
         header_line, header = _first_row(records)
@@ -147,8 +147,10 @@ def _open_csv(path: Path) -> Table:
     except BaseException:
         handle.close()
         raise
+    # Closing the text wrapper (when there is one) closes the file; holding it here also keeps it alive
+    # after the rows are exhausted, so `fraction` can still be asked.
     return Table(header=list(header), header_line=header_line, rows=records, fraction=fraction,
-                 closers=[handle.close])
+                 closers=[lines.close if encoding != "gb18030" else handle.close])
 
 
 def _mixed(number: int, found: str, expected: str) -> FileProblem:

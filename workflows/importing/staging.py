@@ -24,7 +24,7 @@ TYPES = {  # staging field -> SQL type (both dialects accept these names)
     "tax": "NUMERIC(16, 2)", "profit": "NUMERIC(16, 2)", "employees": "INTEGER", "rd_expense": "NUMERIC(16, 2)",
     "rd_staff": "INTEGER", "total_assets": "NUMERIC(16, 2)", "export": "NUMERIC(16, 2)", "change": "VARCHAR(20)",
     "field": "VARCHAR(20)", "value_text": "VARCHAR(20)", "value_bool": "BOOLEAN", "effective_on": "DATE",
-    "source": "VARCHAR(100)",
+    "source": "VARCHAR(100)", "created": "TEXT",
 }
 # Filled in by the checks and the writers, not by the file.
 WORK_COLUMNS = ("ok BOOLEAN NOT NULL DEFAULT TRUE", "firm_id INTEGER", "ind_id INTEGER", "flag VARCHAR(30)")
@@ -51,7 +51,7 @@ class Staging:
         self.conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {PROBLEMS} ({seq}, line INTEGER, col TEXT, value TEXT, message TEXT,"
             f" severity VARCHAR(10) NOT NULL DEFAULT 'error'){suffix}")
-        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {TOUCHED} (firm_id INTEGER PRIMARY KEY){suffix}")
+        self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {TOUCHED} (firm_id INTEGER PRIMARY KEY, line INTEGER){suffix}")
         self.conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {SIZES} (firm_id INTEGER PRIMARY KEY, old VARCHAR(10), new VARCHAR(10)){suffix}")
 
@@ -111,7 +111,8 @@ def _sqlite_converter(sql_type: str):
 
 
 def as_decimal(value) -> Decimal | None:
-    """A money value read back raw from SQLite (a float) as the ORM would give it."""
+    """A money value read back raw from SQLite (a float) as the decimal it was stored from: the shortest
+    repr of a float written from a 2-decimal amount is that amount."""
     if value is None or isinstance(value, Decimal):
         return value
-    return Decimal(repr(float(value))).quantize(Decimal("0.01"))
+    return Decimal(repr(float(value)))

@@ -61,9 +61,9 @@ _LEGAL_FORM_RULES = (("股份有限公司", "股份有限公司"), ("有限责�
 
 STAGING_FIELDS = {
     "firms": ("uscc", "name", "legal_form", "stage", "district_code", "industry", "registered_on", "status",
-              "tags", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class"),
+              "tags", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class", "created"),
     "indicators": ("uscc", "year", "revenue", "tax", "profit", "employees", "rd_expense", "rd_staff",
-                   "total_assets", "export"),
+                   "total_assets", "export", "created"),
     "status": ("uscc", "change", "field", "value_text", "value_bool", "effective_on", "source"),
 }
 
@@ -304,6 +304,39 @@ class Cleaners:
         return amount
 
 
+# ----------------------------------------------------------------------------------- audit of a new year
+
+_FIGURES = (("revenue", True), ("tax", True), ("profit", True), ("employees", False), ("rd_expense", True),
+            ("rd_staff", False), ("total_assets", True), ("export", True))
+_CENT = Decimal("0.01")
+
+
+def money_text(value) -> str:
+    """Money as audit evidence shows it (`workflows.audit.as_json_value` of the stored Numeric(16, 2)):
+    "1234.50". `value` is a checked plain decimal string or a Decimal."""
+    if type(value) is str:
+        negative = value[0] == "-"
+        whole, _, fraction = value.lstrip("-").partition(".")
+        text = f"{whole.lstrip('0') or '0'}.{fraction.ljust(2, '0')}"
+        return "-" + text if negative and text != "0.00" else text
+    return format(value.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
+
+
+@lru_cache(maxsize=256)
+def _quoted(text: str) -> str:
+    return json.dumps(text)
+
+
+def created_changes(figures) -> str:
+    """The `changes` of an indicators_create event (and, in _finish_firms, of a firm's `create` event, the
+    fields `workflows.firms.create_firm` records) ({field: [null, new]} for each figure given), as JSON
+    text. Built here, where the values are at hand, because building it in SQL for millions of new rows
+    costs several times more (see dialect.py); updates, which need the stored values, are diffed in SQL."""
+    parts = [f'"{name}":[null,"{money_text(value)}"]' if money else f'"{name}":[null,{value}]'
+             for (name, money), value in zip(_FIGURES, figures, strict=True) if value is not None]
+    return "{" + ",".join(parts) + "}"
+
+
 # ------------------------------------------------------------------------------------------ row validator
 
 
@@ -364,11 +397,16 @@ class RowValidator:
         size = self._sizes.get(industry)
         if size is None:  # a new firm has no figures yet: 划型 by industry alone
             size = self._sizes[industry] = size_class_for(self.policy, industry, None).value
-        return (line, uscc, name, form, LEGAL_FORM_STAGE[form].value, district, industry, born, status, tags,
-                abnormal, violation, tech, high, size), None
+        stage = LEGAL_FORM_STAGE[form].value
+        created = (f'{{"uscc":[null,"{uscc}"],"name":[null,{json.dumps(name)}],"legal_form":[null,{_quoted(form)}],'
+                   f'"stage":[null,"{stage}"],"district_code":[null,"{district}"],"industry":[null,"{industry}"],'
+                   f'"registered_on":[null,"{born.isoformat()}"],"status":[null,"{status}"],'
+                   f'"tags":[null,{tags or "[]"}],"size_class":[null,"{size}"]}}')
+        return (line, uscc, name, form, stage, district, industry, born, status, tags, abnormal, violation, tech,
+                high, size, created), None
 
     def _finish_indicators(self, line: int, c: list):
-        return (line, *c), None
+        return (line, *c, created_changes(c[2:])), None
 
     def _finish_status(self, line: int, c: list):
         uscc, change, effective_on, source = c

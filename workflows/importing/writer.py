@@ -7,22 +7,14 @@ the firms whose class really changes are written back (set-wise) and audited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from models.enums import SizeClass
 from workflows.importing.dialect import Sql, insert_events
 from workflows.importing.staging import SIZES, TOUCHED, Staging, as_decimal
 from workflows.policy import default_policy
-from workflows.rules.size_class import size_class_for
+from workflows.rules.size_class import classify_size
 
 PAGE = 5_000
 RESIZE_COMMENT = "按导入的数据重新划型"
-
-
-@dataclass(slots=True)
-class _Figures:
-    employees: int | None
-    revenue: object
-    total_assets: object
 
 
 class Writer:
@@ -44,9 +36,12 @@ class Writer:
     def write(self) -> None:
         raise NotImplementedError
 
-    def resize(self) -> int:
-        """Recompute 划型 for the firms in the touched table; returns how many changed class."""
+    def resize(self, *, events: bool = True) -> int:
+        """Recompute 划型 for the firms in the touched table into the sizes table and write the changes;
+        with `events`, each change gets its own audit event (else the caller puts it in its own events).
+        Returns how many firms changed class."""
         sql, policy, last = self.sql, default_policy(), 0
+        rows_by_industry: dict[str, object] = {}  # the 划型 row of each industry, looked up once
         while True:
             rows = sql.run(
                 f"SELECT f.id, f.industry, f.size_class, a.employees, a.revenue, a.total_assets"
@@ -58,16 +53,26 @@ class Writer:
                 break
             changed = []
             for firm_id, industry, old, employees, revenue, assets in rows:
-                figures = _Figures(employees, as_decimal(revenue), as_decimal(assets))
-                new = size_class_for(policy, industry, figures).value
+                if industry not in rows_by_industry:
+                    rows_by_industry[industry] = policy.classify_industry(industry)[0] if industry else None
+                row = rows_by_industry[industry]
+                # what size_class_for(policy, industry, latest) does, with the industry's row looked up once
+                new = (classify_size(row, employees=employees, revenue=as_decimal(revenue),
+                                     total_assets=as_decimal(assets)) if industry else SizeClass.UNKNOWN).value
                 if new != old:
                     changed.append((firm_id, old, new))
             self.staging.add_sizes(changed)
             last = rows[-1][0]
-        sql.run(f"UPDATE firms SET size_class = z.new, updated_at = :now FROM {SIZES} z WHERE z.firm_id = firms.id",
-                now=self.params["now"])
-        pair = sql.pair(sql.json_value("z.old", "text"), sql.json_value("z.new", "text"))
-        evidence = sql.obj([("changes", sql.obj([("size_class", pair)])), self.run_ref])
-        params = {**self.params, "comment": f"{self.params['comment']}：{RESIZE_COMMENT}"}
-        return insert_events(sql, action="update", source=f"{SIZES} z", where="TRUE", firm="z.firm_id",
-                             evidence=evidence, **params)
+        changed = sql.run(f"UPDATE firms SET size_class = z.new, updated_at = :now FROM {SIZES} z"
+                          f" WHERE z.firm_id = firms.id", now=self.params["now"]).rowcount
+        if events:
+            evidence = sql.obj([("changes", self.size_change()), self.run_ref])
+            params = {**self.params, "comment": f"{self.params['comment']}：{RESIZE_COMMENT}"}
+            insert_events(sql, action="update", source=f"{SIZES} z", where="TRUE", firm="z.firm_id",
+                          evidence=evidence, **params)
+        return changed
+
+    def size_change(self) -> str:
+        """{"size_class": [old, new]} of the sizes table's row `z`, as JSON text."""
+        sql = self.sql
+        return sql.obj([("size_class", sql.pair(sql.json_value("z.old", "text"), sql.json_value("z.new", "text")))])
