@@ -18,7 +18,7 @@ def unit_of_work(session=None) -> Iterator:
     session = session if session is not None else db.session
     try:
         yield session
+        session.commit()  # inside the try: a unique index that refuses at commit rolls back too
     except BaseException:
         session.rollback()
         raise
-    session.commit()
