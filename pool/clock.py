@@ -1,17 +1,22 @@
-"""The one place the web layer reads the clock; workflows receive `now`/`today` as arguments."""
+"""The one place the web layer reads the clock; workflows receive `now`/`today` as arguments.
 
-from datetime import date, datetime
+`source` is the wall clock (naive UTC). The tests replace it (tests/conftest.py's `clock` fixture) so that
+every page, API route, command and import run sees the same fixed moment; nothing else should read the clock.
+"""
+
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from models import utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+source = utcnow
 
 
 def now() -> datetime:
-    return utcnow()
+    return source()
 
 
 def today() -> date:
     """Policy dates (years, 24-month windows) are Hangzhou dates, not UTC ones."""
-    return datetime.now(SHANGHAI).date()
+    return now().replace(tzinfo=UTC).astimezone(SHANGHAI).date()
