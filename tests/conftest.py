@@ -1,23 +1,89 @@
 """Shared fixtures. Every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
-Each backend gets a fresh database built by the real migrations (an SQLite file; a PostgreSQL schema of
-its own, dropped afterwards, so concurrent runs never collide). Tables are emptied between tests.
+Database. Each backend gets a fresh database built by the real migrations (an SQLite file; a PostgreSQL schema
+of its own, dropped afterwards, so concurrent runs never collide). A test's `ctx` binds `db.session` to one
+connection inside a transaction that is rolled back when the test ends: the session's (and so every
+request's and command's) commits only release SAVEPOINTs, and nothing the test wrote outlives it. A test that
+needs its data committed for real, because other connections or sessions must see it (racing clients on
+their own engine, an import run in an app context or thread of its own), is marked `@pytest.mark.committed_db`; its data tables are emptied
+after it instead (TRUNCATE on PostgreSQL, DELETE on SQLite), and the pools put back as migrated.
+
+Clock. The web layer reads the time only through `pool.clock`; the autouse `clock` fixture pins it to `NOW`
+(2026-11-30 10:00 in Hangzhou) for every test, so pages, API, commands and import runs see one fixed moment.
+A test moves it with `clock.at = now + timedelta(days=3)`; workflow calls take `now` from the `now` fixture.
+`pytest --clock-shift-years=2` runs the suite with the real wall clock moved two years ahead (time-machine):
+a test that passes only around the day it was written fails there. Module-scoped fixtures, which the
+function-scoped `clock` does not reach, pass `NOW` explicitly.
 """
 
 import os
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from config import TestConfig
+from tests.database import reset_database, rolled_back
+from tests.factories import NOW
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-NOW = datetime(2026, 11, 30, 2, 0, 0)  # 10:00 in Hangzhou
-DATA_TABLES = ("import_runs", "audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
 
+
+# ------------------------------------------------------------------------------------------ the clock
+
+def pytest_addoption(parser):
+    parser.addoption("--clock-shift-years", type=int, default=0, metavar="N",
+                     help="run with the real wall clock moved N years ahead (proves no test depends on today)")
+
+
+def pytest_configure(config):
+    years = config.getoption("--clock-shift-years")
+    if years:
+        import time_machine
+
+        real = datetime.now(UTC)
+        shifted = real.replace(year=real.year + years, day=min(real.day, 28) if real.month == 2 else real.day)
+        config._clock_travel = time_machine.travel(shifted, tick=True)
+        config._clock_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_clock_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    if getattr(config, "_clock_travel", None) is not None:
+        return f"wall clock shifted {config.getoption('--clock-shift-years')} years: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+class Clock:
+    """What `pool.clock.now()` returns in a test (naive UTC); `today()` follows it in Hangzhou time."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch, now):
+    pinned = Clock(now)
+    monkeypatch.setattr("pool.clock.source", pinned)
+    return pinned
+
+
+# ------------------------------------------------------------------------------------------ the database
 
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing():
@@ -88,28 +154,17 @@ def app(database_url):
 
 
 @pytest.fixture
-def ctx(app):
+def ctx(app, request):
     """An app context with an empty database (districts and pools as migrated) for one test."""
-    with app.app_context():
-        yield app
-        reset_database(app)
-
-
-def reset_database(app) -> None:
-    """Empty the data tables and put the pools back as migrated (inside an app context); module-scoped
-    fixtures that seed a whole register (the demo tests) call it too."""
     from models import db
 
-    db.session.rollback()
-    db.session.remove()
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    with app.app_context():
+        if request.node.get_closest_marker("committed_db"):
+            yield app
+            reset_database(app)
         else:
-            for table in DATA_TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(text("UPDATE pools SET target = :target, capacity = :capacity, admit_seq = 0 WHERE id = :id"),
-                     app.config["POOL_SNAPSHOT"])
+            with rolled_back(db):
+                yield app
 
 
 @pytest.fixture
@@ -117,11 +172,6 @@ def session(ctx):
     from models import db
 
     return db.session
-
-
-@pytest.fixture
-def now():
-    return NOW
 
 
 @pytest.fixture

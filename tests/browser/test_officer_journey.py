@@ -5,6 +5,7 @@ import re
 import pytest
 
 from models import db
+from tests.factories import NOW
 from workflows.rules.uscc import make_uscc
 from workflows.users import create_user
 
@@ -13,10 +14,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def officer(live_app):
-    from pool.clock import now
-
     with live_app.app_context():
-        create_user(db.session, "xihu_browser", "password123", "county_officer", district="330106", now=now(),
+        create_user(db.session, "xihu_browser", "password123", "county_officer", district="330106", now=NOW,
                     display_name="西湖区测试员")
         db.session.commit()
     return "xihu_browser", "password123"

@@ -6,8 +6,6 @@ the version the page carries. A test that posts an action the page did not offer
 
 import re
 
-import pytest
-
 from tests.functional.pages import login, page
 
 EVIL = "<script>alert(1)</script>"
@@ -83,10 +81,3 @@ def new_case_id(response) -> int:
     match = re.fullmatch(r"/cases/(\d+)", response.headers["Location"])
     assert match, response.headers["Location"]
     return int(match.group(1))
-
-
-@pytest.fixture(name="fixed_clock", autouse=False)
-def fixed_clock_fixture(monkeypatch, now):
-    """The pages read `pool.clock.now()`; pin it to the tests' `now` so days and dates are exact."""
-    monkeypatch.setattr("pool.clock.now", lambda: now)
-    return now

@@ -1,102 +1,25 @@
-"""Fixtures for the HTTP tests: an API client per role, valid USCCs, firms made through the workflows.
+"""Fixtures for the HTTP tests: an API client per role, firms, cases and pool memberships made through the
+workflows (as city staff unless another actor is named, committed so that the request sees them), CSRF
+switched on as in production, and import uploads into the test's tmp dir.
 
-`api["city"].get("/firms")` sends a real Bearer token issued for the `users` fixture's city user, so every
-request goes through the same authentication as a client's would.
+The things under test are the pages and the API; their setup goes through the workflow functions.
 """
 
-import itertools
-
 import pytest
+from sqlalchemy import select
 
-from workflows.rules.uscc import CHARSET, make_uscc
-
-XIHU, SHANGCHENG = "330106", "330102"
-_serial = itertools.count(1)
-
-
-def uscc(area: str = XIHU, kind: str = "91", n: int | None = None) -> str:
-    """A fresh valid code: 'MA' plus six body characters from the USCC charset."""
-    n = next(_serial) if n is None else n
-    digits = []
-    for _ in range(6):
-        n, r = divmod(n, len(CHARSET))
-        digits.append(CHARSET[r])
-    return make_uscc(kind, area, "MA" + "".join(reversed(digits)))
-
-
-def firm_payload(**overrides) -> dict:
-    district = overrides.get("district", XIHU)
-    data = {
-        "uscc": uscc(district if str(district).isdigit() and len(str(district)) == 6 else XIHU),
-        "name": "杭州西溪精密机械有限公司",
-        "legal_form": "有限责任公司",
-        "district": district,
-        "industry": "C39",
-        "registered_on": "2019-05-20",
-        "tags": ["equipment"],
-    }
-    data.update(overrides)
-    return data
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """The response is DESIGN §8's error body with this status and code; returns the `error` object."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    error = response.get_json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    assert set(error) == {"code", "message", "fields", "reasons"}
-    return error
-
-
-class ApiClient:
-    """The Flask test client with one user's Bearer token on every request, paths relative to /api/v1."""
-
-    def __init__(self, client, token: str):
-        self.client, self.token = client, token
-
-    def request(self, method: str, path: str, json=None, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.client.open("/api/v1" + path, method=method, json=json, headers=headers, **kwargs)
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, json=None, **kwargs):
-        return self.request("POST", path, json=json, **kwargs)
-
-    def patch(self, path, json=None, **kwargs):
-        return self.request("PATCH", path, json=json, **kwargs)
-
-    def put(self, path, json=None, **kwargs):
-        return self.request("PUT", path, json=json, **kwargs)
-
-    def act(self, case_id: int, action: str, **fields):
-        """Fire an action at the case's current version, as a client that just read the case would."""
-        version = self.get(f"/cases/{case_id}").get_json()["version"]
-        return self.post(f"/cases/{case_id}/actions/{action}", json={"version": version, **fields})
-
-
-class Api:
-    """One ApiClient per user of the `users` fixture, tokens issued up front so that counting audit events
-    around a request sees only what the request wrote."""
-
-    def __init__(self, client, session, users, now):
-        from workflows.users import issue_token
-
-        tokens = {name: issue_token(session, user, now=now) for name, user in users.items()}
-        session.commit()
-        self._clients = {name: ApiClient(client, token) for name, token in tokens.items()}
-
-    def __getitem__(self, name: str) -> ApiClient:
-        return self._clients[name]
+from tests.factories import XIHU, firm_payload, uscc
+from tests.functional.api import Api, ApiClient
+from tests.functional.pool_api import ELIGIBLE, NOMINATION, VALUES, pool_id
+from tests.functional.pool_pages import SMALL, county_pool, csrf_in
 
 
 @pytest.fixture
 def api(client, session, users, now):
     return Api(client, session, users, now)
 
+
+# ------------------------------------------------------------------------------------- firms and cases
 
 @pytest.fixture
 def make_firm(session, users, now):
@@ -127,3 +50,175 @@ def make_case(session, users, now, make_firm):
         return case.id
 
     return make
+
+
+@pytest.fixture
+def firms(session, users, now):
+    """Create firms through the workflow as city staff: firms(name=..., district=...) -> Firm."""
+    from workflows.firms import create_firm, put_indicators, update_firm
+
+    def make(indicators=None, flags=None, **overrides):
+        firm = create_firm(session, firm_payload(**overrides), actor=users["city"], now=now)
+        for year, figures in (indicators or {}).items():
+            put_indicators(session, firm, year, figures, actor=users["city"], now=now)
+        if flags:
+            update_firm(session, firm, flags, actor=users["city"], now=now)
+        session.commit()
+        return firm
+
+    return make
+
+
+@pytest.fixture
+def story(firms, session, users, now):
+    """A 西湖区 firm with two years of figures (a loss in one), an edit, a completed 小升规 and an abandoned
+    规改股 attempt, each step a day apart."""
+    from datetime import timedelta
+
+    from workflows.firms import update_firm
+    from workflows.ladder import open_case
+    from workflows.machine import fire
+
+    firm = firms(name="杭州西溪精密机械有限公司", indicators={
+        2023: {"revenue": "1800", "profit": "-12.5", "employees": 60, "total_assets": "900"},
+        2024: {"revenue": "2500", "profit": "130.25", "tax": "88", "employees": 80},
+    })
+    city = users["city"]
+    update_firm(session, firm, {"tags": ["equipment", "information"], "tech_sme": True}, actor=city,
+                now=now + timedelta(days=1), comment="根据年报核实")
+    case = open_case(session, firm, "small_to_scale", actor=users["xihu"], now=now + timedelta(days=2))
+    for day, action in [(3, "start_cultivation"), (4, "declare"), (5, "approve")]:
+        fire(session, case, action, actor=city, now=now + timedelta(days=day), expected_version=case.version)
+    stock = open_case(session, firm, "scale_to_stock", actor=city, now=now + timedelta(days=6))
+    session.commit()
+    return firm, case, stock
+
+
+# ------------------------------------------------------------------------------------- pool memberships
+
+@pytest.fixture
+def eligible(make_firm):
+    """A new eligible firm (小型, active enterprise with figures); returns its USCC."""
+    def make(district: str = XIHU, **overrides) -> str:
+        return make_firm(indicators=ELIGIBLE, district=district, **overrides)
+    return make
+
+
+@pytest.fixture
+def member(session, users, now, eligible):
+    """A membership in a given state, set up through the workflow; returns its id.
+
+    `level="city"` first admits the firm to its county pool. `by` names the nominator (a key of `users`).
+    """
+    from models import Firm, Pool
+    from workflows.membership import act, nominate
+
+    def make(state: str = "nominated", *, district: str = XIHU, level: str = "county", by: str = "city",
+             uscc: str | None = None, **nomination) -> int:
+        firm = session.scalar(select(Firm).filter_by(uscc=uscc or eligible(district=district)))
+        if level == "city":
+            county = nominate(session, session.get(Pool, pool_id(session, firm.district_code)), firm,
+                              actor=users["city"], now=now, **NOMINATION)
+            act(session, county, "admit", actor=users["city"], now=now, expected_version=county.version)
+        pool = session.get(Pool, pool_id(session, firm.district_code if level == "county" else None))
+        m = nominate(session, pool, firm, actor=users[by], now=now, **{**NOMINATION, **nomination})
+        path = {"nominated": [], "admitted": ["admit"], "rejected": ["reject"], "withdrawn": ["withdraw"],
+                "removed": ["admit", "remove"], "graduated": ["admit", "graduate"]}[state]
+        for action in path:
+            act(session, m, action, actor=users["city"], now=now, expected_version=m.version,
+                values=VALUES.get(action))
+        session.commit()
+        return m.id
+
+    return make
+
+
+@pytest.fixture
+def colleague(client, session, users, now):
+    """A second 西湖区 officer with a token: the other pair of eyes."""
+    from workflows.users import create_user, issue_token
+
+    user = create_user(session, "xihu2", "password1", "county_officer", district=XIHU, now=now)
+    token = issue_token(session, user, now=now)
+    session.commit()
+    return ApiClient(client, token)
+
+
+@pytest.fixture
+def pool_firm(session, users, now):
+    """An eligible (小型, 存续, 规下) firm by default: pool_firm(name=..., district=..., indicators=...)."""
+    from workflows.firms import create_firm, put_indicators, update_firm
+
+    def make(indicators=SMALL, flags=None, **overrides):
+        district = overrides.get("district", XIHU)
+        overrides.setdefault("uscc", uscc(district))
+        firm = create_firm(session, firm_payload(**overrides), actor=users["city"], now=now)
+        for year, figures in (indicators or {}).items():
+            put_indicators(session, firm, year, figures, actor=users["city"], now=now)
+        if flags:
+            update_firm(session, firm, flags, actor=users["city"], now=now)
+        session.commit()
+        return firm
+
+    return make
+
+
+@pytest.fixture
+def nominated(session, users, now):
+    """nominated(firm, by="xihu", pool=None, at=now, **fields) -> the committed PoolMembership."""
+    from workflows.membership import nominate
+
+    def make(firm, by="xihu", pool=None, at=None, reason="成长性好", cultivation_type="growth", batch="2026-1"):
+        pool = pool or county_pool(session, firm.district_code)
+        membership = nominate(session, pool, firm, reason=reason, cultivation_type=cultivation_type, batch=batch,
+                              actor=users[by], now=at or now)
+        session.commit()
+        return membership
+
+    return make
+
+
+@pytest.fixture
+def admitted(session, users, now, nominated):
+    """admitted(firm, pool=None, nominator="xihu", decider="city") -> the committed, admitted membership."""
+    from workflows.membership import act
+
+    def make(firm, pool=None, nominator="xihu", decider="city", at=None, **fields):
+        membership = nominated(firm, by=nominator, pool=pool, at=at, **fields)
+        act(session, membership, "admit", actor=users[decider], now=at or now, expected_version=membership.version)
+        session.commit()
+        return membership
+
+    return make
+
+
+# ------------------------------------------------------------------------------------- CSRF, uploads
+
+@pytest.fixture
+def csrf_app(app, monkeypatch):
+    """The app with CSRF on, as in production (TestConfig turns it off), for this test only."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    return app
+
+
+@pytest.fixture
+def csrf_client(app, users, monkeypatch):
+    """csrf_client("city"): a new client logged in through the real form, CSRF on from then on (the setup
+    before it posts without tokens)."""
+    def login_as(username: str):
+        monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+        client = app.test_client()
+        token = csrf_in(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"username": username, "password": "password1", "csrf_token": token})
+        assert response.status_code == 302
+        return client
+
+    return login_as
+
+
+@pytest.fixture
+def uploads(app, tmp_path, monkeypatch):
+    """Uploads go to the test's tmp dir and imports run inline (in their own app context and session)."""
+    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
+    return tmp_path / "uploads"

@@ -1,16 +1,16 @@
 """Helpers for the import page tests: CSV files built in the test, an upload through the form, the run it made.
 
-The `uploads` fixture points the upload directory at the test's tmp dir and runs imports inline.
+The `uploads` fixture (tests/functional/conftest.py) points the upload directory at the test's tmp dir and
+runs imports inline.
 """
 
 import io
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from models import Firm, ImportRun
-from tests.functional.conftest import uscc
+from tests.factories import uscc
 
 HEADER = "统一社会信用代码,企业名称,组织形式,所属区县,行业代码,成立日期,登记状态"
 
@@ -22,13 +22,6 @@ def firm_line(code=None, name="杭州示例科技有限公司", district="西湖
 
 def csv_file(*lines, header=HEADER) -> bytes:
     return ("\n".join([header, *lines]) + "\n").encode("utf-8")
-
-
-@pytest.fixture(name="uploads")
-def uploads_fixture(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
-    return tmp_path / "uploads"
 
 
 def upload(client, content: bytes, name="企业.csv", kind="firms", **options):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.functional.conftest import SHANGCHENG, XIHU, assert_error, firm_payload
+from tests.factories import SHANGCHENG, XIHU, firm_payload
+from tests.functional.api import assert_error
 
 
 @pytest.mark.parametrize("header", [

@@ -5,7 +5,8 @@ import re
 import pytest
 
 from models import AuditEvent, UpgradeCase
-from tests.functional.conftest import SHANGCHENG, XIHU, assert_error, uscc
+from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.functional.api import assert_error
 
 CASE_KEYS = {"id", "uscc", "firm_name", "kind", "kind_label", "state", "state_label", "version", "is_open",
              "attributes", "opened_at", "state_entered_at", "closed_at", "actions"}

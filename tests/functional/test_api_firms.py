@@ -5,7 +5,8 @@ import re
 import pytest
 
 from models import AuditEvent
-from tests.functional.conftest import SHANGCHENG, XIHU, assert_error, firm_payload, uscc
+from tests.factories import SHANGCHENG, XIHU, firm_payload, uscc
+from tests.functional.api import assert_error
 
 HANGZHOU_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
 FIRM_KEYS = {"uscc", "name", "legal_form", "district", "district_name", "industry", "registered_on", "status",

@@ -4,14 +4,9 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, Firm, Pool, PoolMembership
-from tests.functional.conftest import SHANGCHENG, XIHU, assert_error
-from tests.functional.pool_api import (
-    colleague_fixture,  # noqa: F401  (fixture)
-    counts,
-    eligible_fixture,  # noqa: F401  (fixture)
-    member_fixture,  # noqa: F401  (fixture)
-    pool_id,
-)
+from tests.factories import SHANGCHENG, XIHU
+from tests.functional.api import assert_error
+from tests.functional.pool_api import counts, pool_id
 
 ERROR_KEYS = {"code", "message", "fields", "reasons"}
 

@@ -4,14 +4,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from models import AuditEvent, Pool, PoolMembership, db
-from tests.functional.conftest import SHANGCHENG, XIHU, assert_error, uscc
-from tests.functional.pool_api import (
-    NOMINATION,
-    counts,
-    eligible_fixture,  # noqa: F401  (fixture)
-    member_fixture,  # noqa: F401  (fixture)
-    pool_id,
-)
+from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.functional.api import assert_error
+from tests.functional.pool_api import NOMINATION, counts, pool_id
 
 POOL_KEYS = {"id", "level", "district", "name", "target", "capacity", "admitted", "nominated"}
 MEMBERSHIP_KEYS = {"id", "uscc", "firm_name", "district", "pool_id", "pool_name", "level", "state", "state_label",

@@ -3,7 +3,8 @@
 from sqlalchemy import func, select
 
 from models import AuditEvent
-from tests.functional.conftest import assert_error, firm_payload
+from tests.factories import firm_payload
+from tests.functional.api import assert_error
 
 
 def _make(api):

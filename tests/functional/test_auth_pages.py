@@ -106,35 +106,21 @@ def test_logged_in_user_visiting_login_goes_home(client, users):
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
-def test_login_without_csrf_token_is_refused_when_csrf_is_on(database_url, users):
+def test_login_without_csrf_token_is_refused_when_csrf_is_on(csrf_app, users):
     """TestConfig switches CSRF off for convenience; here it is on, as in production."""
-    from config import TestConfig
-    from models import db
-    from pool import create_app
+    client = csrf_app.test_client()
+    refused = client.post("/login", data={"username": "city", "password": "password1"})
+    assert refused.status_code == 400
+    assert "安全令牌" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not logged in
 
-    class CsrfConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        WTF_CSRF_ENABLED = True
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    accepted = client.post("/login", data={"username": "city", "password": "password1", "csrf_token": token})
+    assert accepted.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "市局工作人员" in home
 
-    app = create_app(CsrfConfig)
-    try:
-        client = app.test_client()
-        refused = client.post("/login", data={"username": "city", "password": "password1"})
-        assert refused.status_code == 400
-        assert "安全令牌" in refused.get_data(as_text=True)
-        assert client.get("/").status_code == 302  # not logged in
-
-        form = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-        accepted = client.post("/login", data={"username": "city", "password": "password1", "csrf_token": token})
-        assert accepted.status_code == 302
-        home = client.get("/").get_data(as_text=True)
-        assert "市局工作人员" in home
-
-        assert client.post("/logout").status_code == 400  # logout without the token is refused too
-        logout_token = re.search(r'name="csrf_token" value="([^"]+)"', home).group(1)
-        assert client.post("/logout", data={"csrf_token": logout_token}).status_code == 302
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    assert client.post("/logout").status_code == 400  # logout without the token is refused too
+    logout_token = re.search(r'name="csrf_token" value="([^"]+)"', home).group(1)
+    assert client.post("/logout", data={"csrf_token": logout_token}).status_code == 302

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.factories import uscc
 from tests.functional.case_pages import (
     act,
     case_page,
@@ -15,8 +16,7 @@ from tests.functional.case_pages import (
     open_from_page,
     switch,
 )
-from tests.functional.conftest import uscc
-from tests.functional.pages import firms_fixture, page  # noqa: F401  (fixtures)
+from tests.functional.pages import page
 from workflows.case_flows import CASE_WORKFLOWS
 
 NEW_USCC = "<a fresh USCC>"

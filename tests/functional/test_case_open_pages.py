@@ -4,21 +4,18 @@ only for those who may open cases on that firm."""
 import pytest
 
 from models import AuditEvent, UpgradeCase
+from tests.factories import SHANGCHENG, uscc
 from tests.functional.case_pages import (
     ESCAPED,
     EVIL,
     case_page,
     current_state,
-    fixed_clock_fixture,  # noqa: F401  (fixture)
     history_rows,
     new_case_id,
     open_from_page,
     open_options,
 )
-from tests.functional.conftest import SHANGCHENG, uscc
-from tests.functional.pages import firms_fixture, login, page  # noqa: F401  (fixtures)
-
-pytestmark = pytest.mark.usefixtures("fixed_clock")
+from tests.functional.pages import login, page
 
 # legal form -> (kinds the form offers, the case page's first state)
 RUNGS = {

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from models import AuditEvent, UpgradeCase
+from tests.factories import uscc
 from tests.functional.case_pages import (
     ESCAPED,
     EVIL,
     act,
     case_page,
     current_state,
-    fixed_clock_fixture,  # noqa: F401  (fixture)
     form_of,
     history_rows,
     offered,
@@ -21,10 +21,7 @@ from tests.functional.case_pages import (
     switch,
     version_in,
 )
-from tests.functional.conftest import uscc
-from tests.functional.pages import firms_fixture, login, page  # noqa: F401  (fixtures)
-
-pytestmark = pytest.mark.usefixtures("fixed_clock")
+from tests.functional.pages import login, page
 
 
 @pytest.fixture
@@ -58,9 +55,9 @@ def state_of(session, case_id):
 
 # --- what the page shows ---------------------------------------------------------------------------------
 
-def test_page_shows_firm_case_state_days_and_diagram(client, make_case, monkeypatch, now):
+def test_page_shows_firm_case_state_days_and_diagram(client, make_case, clock, now):
     case_id = make_case("small_to_scale", ["start_cultivation"], name="杭州西溪精密机械有限公司")
-    monkeypatch.setattr("pool.clock.now", lambda: now + timedelta(days=12, hours=3))
+    clock.at = now + timedelta(days=12, hours=3)
     login(client, "xihu")
     html = case_page(client, case_id)
     info = html[html.index('id="case-info"'):html.index("</table>", html.index('id="case-info"'))]
@@ -318,45 +315,31 @@ def test_markup_in_comments_and_fields_is_escaped(client, make_case, session):
 
 # --- CSRF, switched on as in production ------------------------------------------------------------------
 
-def test_forms_without_csrf_token_are_refused(database_url, users, firms):
-    from config import TestConfig
-    from models import db
-    from pool import create_app
-
-    class CsrfConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        WTF_CSRF_ENABLED = True
-
+def test_forms_without_csrf_token_are_refused(csrf_app, users, firms):
     firm = firms()
-    app = create_app(CsrfConfig)
-    try:
-        client = app.test_client()
-        login_form = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_form).group(1)
-        assert client.post("/login", data={"username": "xihu", "password": "password1",
-                                           "csrf_token": token}).status_code == 302
-        firm_html = client.get(f"/firms/{firm.uscc}").get_data(as_text=True)
-        open_form = firm_html[firm_html.index('id="open-case"'):]
-        token = re.search(r'name="csrf_token" value="([^"]+)"', open_form).group(1)
+    client = csrf_app.test_client()
+    login_form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_form).group(1)
+    assert client.post("/login", data={"username": "xihu", "password": "password1",
+                                       "csrf_token": token}).status_code == 302
+    firm_html = client.get(f"/firms/{firm.uscc}").get_data(as_text=True)
+    open_form = firm_html[firm_html.index('id="open-case"'):]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', open_form).group(1)
 
-        for data in ({"kind": "small_to_scale"}, {"kind": "small_to_scale", "csrf_token": "forged"}):
-            refused = client.post(f"/cases/open/{firm.uscc}", data=data)
-            assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
-        opened = client.post(f"/cases/open/{firm.uscc}", data={"kind": "small_to_scale", "csrf_token": token})
-        assert opened.status_code == 302
-        case_url = opened.headers["Location"]
-
-        html = client.get(case_url).get_data(as_text=True)
-        form = form_of(html, "start_cultivation")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        action_url = f"{case_url}/actions/start_cultivation"
-        refused = client.post(action_url, data={"version": "1", "comment": "无令牌"})
+    for data in ({"kind": "small_to_scale"}, {"kind": "small_to_scale", "csrf_token": "forged"}):
+        refused = client.post(f"/cases/open/{firm.uscc}", data=data)
         assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
-        assert current_state(client.get(case_url).get_data(as_text=True)) == ["identified"]
-        done = client.post(action_url, data={"version": "1", "comment": "有令牌", "csrf_token": token})
-        assert done.status_code == 302
-        assert current_state(client.get(case_url).get_data(as_text=True)) == ["cultivating"]
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    opened = client.post(f"/cases/open/{firm.uscc}", data={"kind": "small_to_scale", "csrf_token": token})
+    assert opened.status_code == 302
+    case_url = opened.headers["Location"]
+
+    html = client.get(case_url).get_data(as_text=True)
+    form = form_of(html, "start_cultivation")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    action_url = f"{case_url}/actions/start_cultivation"
+    refused = client.post(action_url, data={"version": "1", "comment": "无令牌"})
+    assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
+    assert current_state(client.get(case_url).get_data(as_text=True)) == ["identified"]
+    done = client.post(action_url, data={"version": "1", "comment": "有令牌", "csrf_token": token})
+    assert done.status_code == 302
+    assert current_state(client.get(case_url).get_data(as_text=True)) == ["cultivating"]

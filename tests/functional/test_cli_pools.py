@@ -7,11 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Pool
-from tests.functional.conftest import SHANGCHENG, XIHU
-from tests.functional.pool_api import (
-    eligible_fixture,  # noqa: F401  (fixture)
-    member_fixture,  # noqa: F401  (fixture)
-)
+from tests.factories import SHANGCHENG, XIHU
 
 
 def run(ctx, *args):

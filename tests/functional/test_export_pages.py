@@ -3,14 +3,13 @@
 import csv
 import io
 import re
-from datetime import date
 from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
 
-from tests.functional.conftest import SHANGCHENG, XIHU, uscc
-from tests.functional.pages import firms_fixture, login, page  # noqa: F401  (fixture)
+from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.functional.pages import login, page
 from workflows.exporting import FIRM_COLUMNS
 
 HEADERS = [col.header for col in FIRM_COLUMNS]
@@ -18,7 +17,6 @@ HEADERS = [col.header for col in FIRM_COLUMNS]
 
 @pytest.fixture(name="register")
 def register_fixture(firms, monkeypatch, app, tmp_path):
-    monkeypatch.setattr("pool.clock.today", lambda: date(2026, 11, 30))
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
     return [
@@ -131,6 +129,7 @@ def test_a_background_export_past_excels_limit_is_csv(client, register, app, mon
     assert rows[0] == HEADERS and len(rows) == 4
 
 
+@pytest.mark.committed_db  # the export runs in a thread, on a connection of its own
 def test_a_background_export_in_a_thread(client, register, app, monkeypatch):
     from pool.imports import runner
     from pool.imports.export_jobs import job_key

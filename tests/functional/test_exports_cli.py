@@ -8,8 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Pool
-from tests.functional.conftest import SHANGCHENG, XIHU, uscc
-from tests.functional.pages import firms_fixture  # noqa: F401  (fixture)
+from tests.factories import SHANGCHENG, XIHU, uscc
 from workflows.exporting import FIRM_COLUMNS, INDICATOR_COLUMNS, MEMBER_COLUMNS
 
 

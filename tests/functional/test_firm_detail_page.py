@@ -3,8 +3,8 @@
 import re
 from datetime import timedelta
 
-from tests.functional.conftest import SHANGCHENG
-from tests.functional.pages import firms_fixture, login, page, story_fixture  # noqa: F401  (fixtures)
+from tests.factories import SHANGCHENG
+from tests.functional.pages import login, page
 
 
 def test_detail_shows_identity_and_size_class(client, story):
@@ -55,9 +55,9 @@ def test_detail_highlights_the_current_rung(client, story):
     assert 'data-stage="above_scale" aria-current="step"' in ladder
 
 
-def test_detail_lists_cases_with_states_and_days(client, story, monkeypatch, now):
+def test_detail_lists_cases_with_states_and_days(client, story, clock, now):
     firm, case, stock = story
-    monkeypatch.setattr("pool.clock.now", lambda: now + timedelta(days=16))
+    clock.at = now + timedelta(days=16)
     login(client, "city")
     html = page(client, f"/firms/{firm.uscc}")
     rows = dict(re.findall(r'<tr data-case="(\d+)">(.*?)</tr>', html, re.S))

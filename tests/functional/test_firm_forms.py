@@ -1,74 +1,20 @@
 """Creating and editing a firm through the pages: the API's rules, Chinese messages beside the fields,
 a flash listing what changed, nothing written when a form is refused, CSRF, and who may do it."""
 
-import re
 
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Firm
-from tests.functional import pages
-from tests.functional.conftest import SHANGCHENG, XIHU, uscc
-from tests.functional.pages import firms_fixture, page  # noqa: F401  (fixtures)
+from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.functional.forms import audit_count, csrf_token, field_error, flashes, login
+from tests.functional.pages import page
 from workflows.rules.uscc import CHARSET
-
-
-def login(client, username):
-    """Log in and read the welcome message, so a test's flash list holds only what its own save said."""
-    pages.login(client, username)
-    client.get("/")
-
-
-def field_error(html: str, name: str) -> str | None:
-    """The message shown under one field (each form puts it in `<name>-error`)."""
-    match = re.search(rf'id="{name}-error">([^<]*)<', html)
-    return match.group(1) if match else None
-
-
-def flashes(html: str) -> list[str]:
-    return [m.strip() for m in re.findall(r'<div class="alert alert-\w+ alert-dismissible[^>]*>\s*([^<]*)<', html)]
-
-
-def audit_count(session) -> int:
-    """Audit events about firms (creating the test users writes some too)."""
-    session.rollback()  # see what the request committed, not this session's snapshot
-    return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.firm_id.is_not(None)))
 
 
 def bad_check_digit(code: str) -> tuple[str, str]:
     wrong = next(ch for ch in CHARSET if ch != code[-1])
     return code[:-1] + wrong, f"第18位校验码错误：应为{code[-1]}，实为{wrong}"
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
-@pytest.fixture(name="csrf_client")
-def csrf_client_fixture(database_url, users):
-    """A client of an app with CSRF on, as in production (TestConfig turns it off): csrf_client("city")
-    logs in through the real form and returns the client."""
-    from config import TestConfig
-    from models import db
-    from pool import create_app
-
-    class CsrfConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        WTF_CSRF_ENABLED = True
-
-    app = create_app(CsrfConfig)
-    client = app.test_client()
-
-    def login_as(username: str):
-        token = csrf_token(client.get("/login").get_data(as_text=True))
-        response = client.post("/login", data={"username": username, "password": "password1", "csrf_token": token})
-        assert response.status_code == 302
-        return client
-
-    yield login_as
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def new_firm_form(**overrides) -> dict:

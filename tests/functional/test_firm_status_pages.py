@@ -1,31 +1,17 @@
 """Status changes through the page, the editing buttons, who reaches the editing pages, and markup typed into
 any field shown as text on the firm page and its timeline."""
 
-from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, Firm
-from tests.functional.conftest import SHANGCHENG
-from tests.functional.pages import firms_fixture, page  # noqa: F401  (fixtures)
-from tests.functional.test_firm_forms import (  # noqa: F401  (csrf_client is a fixture)
-    audit_count,
-    csrf_client_fixture,
-    csrf_token,
-    field_error,
-    flashes,
-    login,
-)
+from tests.factories import SHANGCHENG
+from tests.functional.forms import audit_count, csrf_token, field_error, flashes, login
+from tests.functional.pages import page
 
 EVIL = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    monkeypatch.setattr("pool.clock.today", lambda: date(2026, 11, 30))
-    monkeypatch.setattr("pool.clock.now", lambda: datetime(2026, 12, 1, 2, 0))
 
 
 def status_form(change="deregister", **overrides) -> dict:
@@ -65,7 +51,7 @@ def test_deregistering_shows_on_the_firm_and_its_timeline(client, session, firms
     identity = html[html.index('id="identity"'):]
     assert "<th scope=\"row\">登记状态</th><td>注销</td>" in identity
     entry = html[html.index('data-action="status_change"'):].split('<li class="list-group-item"')[0]
-    assert "<strong>注销</strong>" in entry and "2026-12-01 10:00" in entry and "xihu" in entry
+    assert "<strong>注销</strong>" in entry and "2026-11-30 10:00" in entry and "xihu" in entry
     assert "生效日期：2026-11-01" in entry and "来源：登记系统" in entry and "说明：经营期满" in entry
     assert '登记状态：<span class="old">存续</span> → <span class="new">注销</span>' in entry
 

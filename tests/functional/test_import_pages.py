@@ -13,17 +13,11 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from tests.functional.conftest import SHANGCHENG, XIHU, uscc
-from tests.functional.imports import (  # noqa: F401  (uploads: fixture)
-    csv_file,
-    firm_count,
-    firm_line,
-    no_runs,
-    run_of,
-    upload,
-    uploads_fixture,
-)
+from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.functional.imports import csv_file, firm_count, firm_line, no_runs, run_of, upload
 from tests.functional.pages import login, page
+
+pytestmark = pytest.mark.committed_db  # the runs execute in an app context, session and (in production) connection of their own
 
 # --- the page -------------------------------------------------------------------------------------------
 
@@ -186,34 +180,18 @@ def test_unknown_kind_or_unit_is_refused(client, session, users, uploads):
     assert no_runs(session)
 
 
-def test_upload_needs_the_csrf_token_when_csrf_is_on(database_url, users, uploads, tmp_path):
-    from config import TestConfig
-    from models import db
-    from pool import create_app
-
-    class CsrfConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        WTF_CSRF_ENABLED = True
-        IMPORT_UPLOAD_DIR = str(tmp_path / "csrf-uploads")
-        IMPORT_RUN_INLINE = True
-
-    app = create_app(CsrfConfig)
-    try:
-        client = app.test_client()
-        token = lambda html: re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)  # noqa: E731
-        login_form = client.get("/login").get_data(as_text=True)
-        client.post("/login", data={"username": "city", "password": "password1", "csrf_token": token(login_form)})
-        refused = upload(client, csv_file(firm_line()))
-        assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
-        form = client.get("/imports/").get_data(as_text=True)
-        data = {"csrf_token": token(form), "kind": "firms", "unit": "wan",
-                "file": (io.BytesIO(csv_file(firm_line())), "企业.csv")}
-        accepted = client.post("/imports/", data=data, content_type="multipart/form-data")
-        assert accepted.status_code == 302 and accepted.headers["Location"].startswith("/imports/")
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def test_upload_needs_the_csrf_token_when_csrf_is_on(csrf_app, users, uploads):
+    client = csrf_app.test_client()
+    token = lambda html: re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)  # noqa: E731
+    login_form = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"username": "city", "password": "password1", "csrf_token": token(login_form)})
+    refused = upload(client, csv_file(firm_line()))
+    assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
+    form = client.get("/imports/").get_data(as_text=True)
+    data = {"csrf_token": token(form), "kind": "firms", "unit": "wan",
+            "file": (io.BytesIO(csv_file(firm_line())), "企业.csv")}
+    accepted = client.post("/imports/", data=data, content_type="multipart/form-data")
+    assert accepted.status_code == 302 and accepted.headers["Location"].startswith("/imports/")
 
 
 # --- who sees which run ---------------------------------------------------------------------------------

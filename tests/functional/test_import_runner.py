@@ -3,10 +3,14 @@ actor may no longer do."""
 
 import socket
 
+import pytest
+
 from models import ImportRun
-from tests.functional.conftest import XIHU, uscc
-from tests.functional.imports import csv_file, firm_count, firm_line, run_of, upload, uploads_fixture  # noqa: F401
+from tests.factories import XIHU, uscc
+from tests.functional.imports import csv_file, firm_count, firm_line, run_of, upload
 from tests.functional.pages import login, page
+
+pytestmark = pytest.mark.committed_db  # runs in threads and app contexts of their own, a second connection
 
 
 def test_the_thread_path(client, session, users, uploads, app, monkeypatch):

@@ -1,30 +1,16 @@
 """Entering and correcting a year's figures through the pages: prefilled values, the API's rules beside each
 field, the flash listing the changes (the 划型 too), nothing written on a refusal, CSRF."""
 
-from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from models import AnnualIndicator
-from tests.functional.pages import firms_fixture, page  # noqa: F401  (fixtures)
-from tests.functional.test_firm_forms import (  # noqa: F401  (csrf_client is a fixture)
-    audit_count,
-    csrf_client_fixture,
-    csrf_token,
-    field_error,
-    flashes,
-    login,
-)
+from tests.functional.forms import audit_count, csrf_token, field_error, flashes, login
+from tests.functional.pages import page
 
 FIGURES = {"revenue": "", "tax": "", "profit": "", "employees": "", "rd_expense": "", "rd_staff": "",
            "total_assets": "", "export": ""}
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    monkeypatch.setattr("pool.clock.today", lambda: date(2026, 11, 30))
-    monkeypatch.setattr("pool.clock.now", lambda: datetime(2026, 12, 1, 2, 0))
 
 
 def stored(session, firm, year):

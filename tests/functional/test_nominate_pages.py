@@ -9,25 +9,18 @@ import pytest
 from sqlalchemy import func, select
 
 from models import PoolMembership
-from tests.functional.conftest import uscc
-from tests.functional.pool_pages import (  # noqa: F401  (fixtures)
+from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.functional.pages import page
+from tests.functional.pool_pages import (
     ESCAPED,
     EVIL,
     LARGE,
-    SHANGCHENG,
-    XIHU,
-    admitted_fixture,
     audit_count,
     city_pool,
-    clock_fixture,
     county_pool,
-    csrf_client_fixture,
     csrf_in,
     flashes,
     login,
-    nominated_fixture,
-    page,
-    pool_firm_fixture,
     switch,
     table_rows,
 )

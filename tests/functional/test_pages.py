@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.functional.conftest import SHANGCHENG, XIHU
-from tests.functional.pages import firms_fixture, login, page, story_fixture  # noqa: F401  (fixtures)
+from tests.factories import SHANGCHENG, XIHU
+from tests.functional.pages import login, page
 
 EVIL = "<script>alert(1)</script>"
 

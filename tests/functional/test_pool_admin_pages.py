@@ -7,21 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, Pool
-from tests.functional.pool_pages import (  # noqa: F401  (fixtures)
-    SHANGCHENG,
-    admitted_fixture,
+from tests.factories import SHANGCHENG
+from tests.functional.pages import page
+from tests.functional.pool_pages import (
     audit_count,
     city_pool,
-    clock_fixture,
     county_pool,
-    csrf_client_fixture,
     csrf_in,
     flashes,
     login,
-    nominated_fixture,
-    page,
-    pool_firm_fixture,
-    switch,
     table_rows,
 )
 

@@ -6,22 +6,16 @@ from datetime import timedelta
 
 import pytest
 
-from tests.functional.pool_pages import (  # noqa: F401  (fixtures)
+from tests.factories import NOW, SHANGCHENG
+from tests.functional.pages import page
+from tests.functional.pool_pages import (
     ESCAPED,
     EVIL,
-    NOW,
-    SHANGCHENG,
-    admitted_fixture,
     city_pool,
-    clock_fixture,
     county_pool,
-    csrf_client_fixture,
     csrf_in,
     flashes,
     login,
-    nominated_fixture,
-    page,
-    pool_firm_fixture,
     reload,
     row_html,
     switch,

@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import NOW
-from tests.functional.conftest import SHANGCHENG
-from tests.functional.pages import firms_fixture, login, page, story_fixture  # noqa: F401  (fixtures)
+from tests.factories import NOW, SHANGCHENG
+from tests.functional.pages import login, page
 
 NEWEST_FIRST = ["open", "approve", "declare", "start_cultivation", "open", "update", "indicators_create",
                 "indicators_create", "create"]

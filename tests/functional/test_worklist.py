@@ -9,16 +9,15 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import NOW
-from tests.functional.conftest import SHANGCHENG, uscc
-from tests.functional.pages import firms_fixture, login, page  # noqa: F401  (fixtures)
+from tests.factories import NOW, SHANGCHENG, uscc
+from tests.functional.pages import login, page
 
 HEADERS = ["企业名称", "统一社会信用代码", "所属区县", "案件类型", "当前状态", "发起日期", "进入当前状态日期",
            "停留天数", "经办人"]
 
 
 @pytest.fixture(name="cases")
-def cases_fixture(firms, session, users, monkeypatch):
+def cases_fixture(firms, session, users):
     """Four open cases in 西湖区 and 上城区, one closed one; the page's clock fixed at NOW.
 
     days in state at NOW: 上城E 50 (identified), 西湖A 20 (cultivating), 西湖C 12, 西湖B 5; 西湖D is closed.
@@ -26,8 +25,6 @@ def cases_fixture(firms, session, users, monkeypatch):
     from workflows.ladder import open_case
     from workflows.machine import fire
 
-    monkeypatch.setattr("pool.clock.now", lambda: NOW)
-    monkeypatch.setattr("pool.clock.today", lambda: date(2026, 11, 30))
     ago = lambda days: NOW - timedelta(days=days)  # noqa: E731
     a = firms(name="杭州A精密机械有限公司")
     b = firms(name="杭州B电子科技有限公司")
@@ -138,8 +135,8 @@ def test_row_shows_firm_case_dates_days_and_assignee(client, cases):
     assert "<td>city</td>" in row_html(html, cases["B"])
 
 
-def test_days_in_state_follow_the_clock(client, cases, monkeypatch):
-    monkeypatch.setattr("pool.clock.now", lambda: NOW + timedelta(days=10, hours=23))
+def test_days_in_state_follow_the_clock(client, cases, clock):
+    clock.at = NOW + timedelta(days=10, hours=23)
     login(client, "xihu")
     html = page(client, "/worklist/")
     days = {case_id: re.search(r'class="num days">(\d+) 天', row_html(html, case_id)).group(1)

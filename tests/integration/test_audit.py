@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent, Firm, UpgradeCase, User, db
 from models.enums import FirmStatus, Stage
-from tests.integration.test_cases import (
+from tests.factories import (
     DIRECT,
     REASON,
     TO_REGISTERING,
@@ -108,6 +108,7 @@ def test_stale_version_in_the_same_session(session, actors, now):
     assert (case.state, case.version) == ("intermediaries", 3)
 
 
+@pytest.mark.committed_db  # two sessions on connections of their own
 def test_two_sessions_racing_on_one_case(session, actors, now):
     """Both officers saw version 2 and pressed a button at once: the second write is refused, not lost."""
     case = new_case(session, actors, now, "small_to_scale", [("start_cultivation", {})])
@@ -129,6 +130,7 @@ def test_two_sessions_racing_on_one_case(session, actors, now):
     assert event_count(session) == before + 1
 
 
+@pytest.mark.committed_db  # two sessions on connections of their own
 def test_effects_on_the_firm_are_rolled_back_with_a_stale_write(session, actors, now):
     case = new_case(session, actors, now, "scale_to_stock", [(a, {}) for a in (
         "confirm_intent", "engage_intermediaries", "start_audit", "hold_meeting")])

@@ -2,80 +2,32 @@
 the guards, and who may take which step in which district."""
 
 from decimal import Decimal
-from itertools import count
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
-from models import AnnualIndicator, Firm, UpgradeCase, User
-from models.enums import FirmStatus, Role, Stage
+from models import Firm, UpgradeCase
+from models.enums import FirmStatus, Stage
+from tests.factories import (
+    DIRECT,
+    REASON,
+    TO_REGISTERING,
+    make_actors,
+    make_firm,
+    new_case,
+    step,
+    uscc,
+    walk,
+)
 from workflows import ladder
 from workflows.errors import Duplicate, GuardFailed, NotPermitted, ValidationFailed
 from workflows.ladder import open_case
-from workflows.machine import fire
-from workflows.rules.uscc import make_uscc
-
-_serial = count(1)
-_HASH = generate_password_hash("password1", method="pbkdf2:sha256:1")  # these users never log in
-FORMS = {Stage.INDIVIDUAL: "个体工商户", Stage.ENTERPRISE: "有限责任公司", Stage.ABOVE_SCALE: "有限责任公司",
-         Stage.JOINT_STOCK: "股份有限公司", Stage.LISTED: "股份有限公司"}
-KIND_STAGE = {"ind_to_ent": Stage.INDIVIDUAL, "small_to_scale": Stage.ENTERPRISE,
-              "scale_to_stock": Stage.ABOVE_SCALE, "stock_to_listed": Stage.JOINT_STOCK}
-REASON = {"reason": "企业暂缓推进"}
-DIRECT = {"legal_form": "有限责任公司", "route": "direct_change"}
-
-
-def make_actors(session) -> dict[str, User]:
-    """The roles of conftest's `users`, without its slow password hashing (these tests fire hundreds of steps)."""
-    made = {key: User(username=key, display_name=key, role=role, district_code=district, password_hash=_HASH)
-            for key, role, district in [("admin", Role.ADMIN, None), ("city", Role.CITY_STAFF, None),
-                                        ("leader", Role.LEADER, None),
-                                        ("xihu", Role.COUNTY_OFFICER, "330106"),
-                                        ("shangcheng", Role.COUNTY_OFFICER, "330102")]}
-    session.add_all(made.values())
-    session.flush()
-    return made
 
 
 @pytest.fixture
 def actors(session):
     return make_actors(session)
-
-
-def uscc(prefix="91", district="330106"):
-    return make_uscc(prefix, district, f"T{next(_serial):07d}")
-
-
-def make_firm(session, stage=Stage.ENTERPRISE, *, district="330106", industry="C39", revenue="2500", **kw):
-    firm = Firm(uscc=uscc("92" if stage == Stage.INDIVIDUAL else "91"), name=f"测试企业{next(_serial)}",
-                legal_form=FORMS[stage], stage=stage, district_code=district, industry=industry, **{"tags": [], **kw})
-    session.add(firm)
-    if revenue is not None:
-        session.add(AnnualIndicator(firm=firm, year=2025, revenue=Decimal(revenue), employees=50))
-    session.flush()
-    return firm
-
-
-def step(session, case, action, actor, now, comment="", **values):
-    return fire(session, case, action, actor=actor, now=now, expected_version=case.version, comment=comment,
-                values=values)
-
-
-def walk(session, case, steps, actor, now):
-    visited = [case.state]
-    for action, values in steps:
-        step(session, case, action, actor, now, **values)
-        visited.append(case.state)
-    return visited
-
-
-def new_case(session, actors, now, kind, steps=(), *, firm=None, **firm_kw):
-    firm = firm or make_firm(session, KIND_STAGE[kind], **firm_kw)
-    case = open_case(session, firm, kind, actor=actors["city"], now=now)
-    walk(session, case, steps, actors["city"], now)
-    return case
 
 
 # --- opening --------------------------------------------------------------------------------------------------
@@ -185,8 +137,9 @@ def test_new_uscc_guards(session, actors, now):
         with pytest.raises(GuardFailed) as info:
             step(session, case, "complete", actors["city"], now, new_uscc=new, **route)
         assert [r.rule for r in info.value.reasons] == [rule]
+    wrong_check_digit = taken[:-1] + ("1" if taken[-1] == "0" else "0")
     with pytest.raises(ValidationFailed) as info:
-        step(session, case, "complete", actors["city"], now, new_uscc=taken[:-1] + "0", **route)
+        step(session, case, "complete", actors["city"], now, new_uscc=wrong_check_digit, **route)
     assert list(info.value.fields) == ["new_uscc"] and info.value.fields["new_uscc"].startswith("第18位校验码错误")
     assert case.state == "registering" and case.firm.status == "active"
 
@@ -341,7 +294,6 @@ def test_abandoning_closes_the_case_and_leaves_the_firm(session, actors, now, ki
 
 # --- role x action x district --------------------------------------------------------------------------------
 
-TO_REGISTERING = [("confirm_intent", {}), ("submit_registration", {})]
 TO_DECLARED = [("start_cultivation", {}), ("declare", {})]
 TO_MEETING = [(a, {}) for a in ("confirm_intent", "engage_intermediaries", "start_audit", "hold_meeting")]
 TO_FILED = [("file_tutoring", {}), ("file_application", {"board": "star"})]

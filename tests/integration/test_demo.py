@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from models import AnnualIndicator, AuditEvent, District, Firm, UpgradeCase, User, db
 from models.enums import ROLE_LABELS, STAGE_LABELS, Role
-from tests.conftest import NOW, reset_database
+from tests.database import reset_database
+from tests.factories import NOW
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.demo import DEMO_USERS, demo_logins, seed_demo
 from workflows.demo_bulk import in_child

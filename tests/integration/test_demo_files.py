@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import Firm, ImportRun, User
-from tests.conftest import NOW
+from tests.factories import NOW
 from workflows.demo import seed_demo
 from workflows.demo_files import write_demo_files
 from workflows.importing.run import execute_import

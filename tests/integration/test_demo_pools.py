@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from models import AuditEvent, Firm, Pool, PoolMembership, User, db
 from models.enums import GRADUATE_REASONS, REMOVE_REASONS, Role
-from tests.conftest import NOW, reset_database
+from tests.database import reset_database
+from tests.factories import NOW
 from workflows.case_flows.common import local_date
 from workflows.demo import seed_demo
 from workflows.demo_pools import COUNTY_FILL, Candidate, Planner

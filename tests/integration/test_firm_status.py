@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Firm
-from tests.integration.test_cases import make_actors, uscc
+from tests.factories import make_actors, uscc
 from workflows.errors import NotPermitted, ValidationFailed
 from workflows.firm_status import STATUS_CHANGES, applicable_changes, mark_status
 from workflows.firms import create_firm
@@ -21,7 +21,7 @@ def actors(session):
 
 
 def new_firm(session, actors, now, district="330106", **kw):
-    data = {"uscc": uscc(district=district), "name": "杭州状态测试有限公司", "legal_form": "有限责任公司",
+    data = {"uscc": uscc(district), "name": "杭州状态测试有限公司", "legal_form": "有限责任公司",
             "district": district, "industry": "C39", "registered_on": "2020-01-15", **kw}
     firm = create_firm(session, data, actor=actors["city"], now=now)
     session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from models import AnnualIndicator, AuditEvent, Firm
 from models.enums import LEGAL_FORM_STAGE
-from tests.integration.test_cases import make_actors, uscc
+from tests.factories import make_actors, uscc
 from workflows.errors import Duplicate, NotPermitted, ValidationFailed
 from workflows.firms import can_edit, create_firm, put_indicators, update_firm
 

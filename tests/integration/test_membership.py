@@ -2,16 +2,25 @@
 which pool, four eyes, the county → city cascade, the nomination checks, and nothing written on failure."""
 
 from datetime import date
-from decimal import Decimal
-from itertools import count
 
 import pytest
-from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import select
 
-from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
-from models.enums import FirmStatus, PoolLevel, Role, SizeClass, Stage
-from tests.integration.test_cases import make_actors, uscc
+from models import AuditEvent, Firm, PoolMembership
+from models.enums import FirmStatus, PoolLevel, SizeClass, Stage
+from tests.factories import (
+    SHANGCHENG,
+    VALUES,
+    XIHU,
+    do,
+    eligible_firm,
+    make_staff,
+    membership_in,
+    nominate_to,
+    pool_of,
+    refused,
+    uscc,
+)
 from workflows.errors import (
     Duplicate,
     GuardFailed,
@@ -23,17 +32,10 @@ from workflows.errors import (
 )
 from workflows.membership import MEMBERSHIP, act, nominate
 
-_serial = count(1)
-XIHU, SHANGCHENG = "330106", "330102"
-VALUES = {"admit": {}, "reject": {"reason": "材料不全"}, "withdraw": {}, "remove": {"reason": "violation"},
-          "graduate": {"reason": "scaled_up"}}
 STATES = ["nominated", "admitted", "rejected", "withdrawn", "removed", "graduated"]
 LEGAL = {("nominated", "admit"): "admitted", ("nominated", "reject"): "rejected",
          ("nominated", "withdraw"): "withdrawn", ("admitted", "remove"): "removed",
          ("admitted", "graduate"): "graduated"}
-# How to reach each state from a fresh nomination, as city staff.
-PATHS = {"nominated": [], "admitted": ["admit"], "rejected": ["reject"], "withdrawn": ["withdraw"],
-         "removed": ["admit", "remove"], "graduated": ["admit", "graduate"]}
 
 
 @pytest.fixture
@@ -41,79 +43,9 @@ def actors(session):
     return make_staff(session)
 
 
-def make_staff(session) -> dict[str, User]:
-    """conftest's roles (fast hashes) plus a second 西湖区 officer, the other pair of eyes."""
-    made = make_actors(session)
-    made["xihu2"] = User(username="xihu2", display_name="xihu2", role=Role.COUNTY_OFFICER, district_code=XIHU,
-                         password_hash=generate_password_hash("password1", method="pbkdf2:sha256:1"))
-    session.add(made["xihu2"])
-    session.commit()
-    return made
-
-
-def eligible_firm(session, district=XIHU, **kw):
-    """A 小型 enterprise, active, with a year of figures: eligible for both pools."""
-    attrs = {"stage": Stage.ENTERPRISE, "industry": "C39", "tags": [], "registered_on": date(2018, 5, 1),
-             "size_class": SizeClass.SMALL, **kw}
-    firm = Firm(uscc=uscc(district=district), name=f"入库测试企业{next(_serial)}", legal_form="有限责任公司",
-                district_code=district, **attrs)
-    session.add(firm)
-    session.add(AnnualIndicator(firm=firm, year=2025, revenue=Decimal("800"), employees=30))
-    session.flush()
-    return firm
-
-
-def pool_of(session, level, district=None) -> Pool:
-    return session.scalar(select(Pool).filter_by(level=level, district_code=district))
-
-
-def nominate_to(session, firm, actor, now, level=PoolLevel.COUNTY, **kw):
-    pool = pool_of(session, level, firm.district_code if level == PoolLevel.COUNTY else None)
-    args = {"reason": "成长性好", "cultivation_type": "growth", "batch": "2026-1", **kw}
-    membership = nominate(session, pool, firm, actor=actor, now=now, **args)
-    session.commit()
-    return membership
-
-
-def do(session, m, action, actor, now, **values):
-    event = act(session, m, action, actor=actor, now=now, expected_version=m.version, comment="测试",
-                values=values or VALUES[action])
-    session.commit()
-    return event
-
-
-def membership_in(session, actors, now, state, *, level=PoolLevel.COUNTY, nominator="xihu2", firm=None):
-    firm = firm or eligible_firm(session)
-    if level == PoolLevel.CITY:
-        do(session, nominate_to(session, firm, actors["city"], now), "admit", actors["city"], now)
-    m = nominate_to(session, firm, actors[nominator], now, level)
-    for action in PATHS[state]:
-        do(session, m, action, actors["city"], now)
-    return m
-
-
 def events(session, m, action=None):
     stmt = select(AuditEvent).filter_by(subject_type="membership", subject_id=m.id).order_by(AuditEvent.id)
     return [e for e in session.scalars(stmt) if action is None or e.action == action]
-
-
-def snapshot(session):
-    """Everything a failed action must leave alone."""
-    session.expire_all()
-    return (session.scalar(select(func.count()).select_from(AuditEvent)),
-            session.execute(select(PoolMembership.id, PoolMembership.state, PoolMembership.version,
-                                   PoolMembership.is_active).order_by(PoolMembership.id)).all(),
-            session.execute(select(Pool.id, Pool.target, Pool.capacity, Pool.admit_seq).order_by(Pool.id)).all())
-
-
-def refused(session, error, call):
-    """`call` raises `error`; after the edge's rollback nothing has changed. Returns the exception."""
-    before = snapshot(session)
-    with pytest.raises(error) as info:
-        call()
-    session.rollback()
-    assert snapshot(session) == before
-    return info.value
 
 
 # -- the machine ----------------------------------------------------------------------------------------

@@ -18,12 +18,13 @@ from sqlalchemy.pool import NullPool
 
 from models import AuditEvent, Pool, PoolMembership, User
 from pool.db_events import install_sqlite_pragmas
-from tests.integration.test_membership import XIHU, eligible_firm, make_staff, nominate_to, pool_of
+from tests.factories import XIHU, eligible_firm, make_staff, nominate_to, pool_of
 from workflows.errors import Duplicate, PoolFull, ValidationFailed
 from workflows.membership import act, nominate
 from workflows.pools import COUNTY_TOTAL, all_pools, update_pools
 
 CLIENTS, CAPACITY = 32, 5
+pytestmark = pytest.mark.committed_db  # the clients read the setup over connections of their own
 
 
 @pytest.fixture

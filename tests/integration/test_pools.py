@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Firm, Pool
 from models.enums import FirmStatus, PoolLevel, SizeClass, Stage
-from tests.integration.test_cases import uscc
-from tests.integration.test_membership import (
+from tests.factories import (
     SHANGCHENG,
     XIHU,
     do,
@@ -18,6 +17,7 @@ from tests.integration.test_membership import (
     membership_in,
     pool_of,
     refused,
+    uscc,
 )
 from workflows.errors import NotFound, NotPermitted, PoolFull, ValidationFailed
 from workflows.membership import act, eligibility_reasons
@@ -216,7 +216,7 @@ def firm(session, district=XIHU, *, figures=True, **kw):
     if figures:
         return eligible_firm(session, district, **kw)
     attrs = {"stage": Stage.ENTERPRISE, "industry": "C39", "tags": [], "size_class": SizeClass.UNKNOWN, **kw}
-    made = Firm(uscc=uscc(district=district), name="新设企业", legal_form="有限责任公司", district_code=district,
+    made = Firm(uscc=uscc(district), name="新设企业", legal_form="有限责任公司", district_code=district,
                 **attrs)
     session.add(made)
     return made

@@ -1,0 +1,186 @@
+"""Builders shared by the test modules; the fixtures that use them live in the conftest.py files.
+
+- Codes and payloads: a valid USCC no other test uses, a firm as the API and the workflows take it.
+- Rows made straight on the session, without the HTTP layer and with a cheap password hash (the
+  integration tests fire hundreds of steps): users of every role, firms on a rung, cases walked through
+  their steps, pool memberships in any state.
+"""
+
+import itertools
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
+from models.enums import PoolLevel, Role, SizeClass, Stage
+from workflows.ladder import open_case
+from workflows.machine import fire
+from workflows.membership import act, nominate
+from workflows.rules.uscc import CHARSET, make_uscc
+
+NOW = datetime(2026, 11, 30, 2, 0, 0)  # naive UTC: 10:00 in Hangzhou; the `now` fixture and the pinned clock
+XIHU, SHANGCHENG = "330106", "330102"
+_serial = itertools.count(1)
+
+
+# ------------------------------------------------------------------------------------- codes, payloads
+
+def uscc(area: str = XIHU, kind: str = "91", n: int | None = None) -> str:
+    """A fresh valid code: 'MA' plus six body characters from the USCC charset."""
+    n = next(_serial) if n is None else n
+    digits = []
+    for _ in range(6):
+        n, r = divmod(n, len(CHARSET))
+        digits.append(CHARSET[r])
+    return make_uscc(kind, area, "MA" + "".join(reversed(digits)))
+
+
+def firm_payload(**overrides) -> dict:
+    district = overrides.get("district", XIHU)
+    data = {
+        "uscc": uscc(district if str(district).isdigit() and len(str(district)) == 6 else XIHU),
+        "name": "杭州西溪精密机械有限公司",
+        "legal_form": "有限责任公司",
+        "district": district,
+        "industry": "C39",
+        "registered_on": "2019-05-20",
+        "tags": ["equipment"],
+    }
+    data.update(overrides)
+    return data
+
+
+# ------------------------------------------------------------------------------------- users, firms, cases
+
+_HASH = generate_password_hash("password1", method="pbkdf2:sha256:1")  # these users never log in
+FORMS = {Stage.INDIVIDUAL: "个体工商户", Stage.ENTERPRISE: "有限责任公司", Stage.ABOVE_SCALE: "有限责任公司",
+         Stage.JOINT_STOCK: "股份有限公司", Stage.LISTED: "股份有限公司"}
+KIND_STAGE = {"ind_to_ent": Stage.INDIVIDUAL, "small_to_scale": Stage.ENTERPRISE,
+              "scale_to_stock": Stage.ABOVE_SCALE, "stock_to_listed": Stage.JOINT_STOCK}
+REASON = {"reason": "企业暂缓推进"}
+DIRECT = {"legal_form": "有限责任公司", "route": "direct_change"}
+TO_REGISTERING = [("confirm_intent", {}), ("submit_registration", {})]
+
+
+def make_actors(session) -> dict[str, User]:
+    """The roles of conftest's `users`, without its slow password hashing (these tests fire hundreds of steps)."""
+    made = {key: User(username=key, display_name=key, role=role, district_code=district, password_hash=_HASH)
+            for key, role, district in [("admin", Role.ADMIN, None), ("city", Role.CITY_STAFF, None),
+                                        ("leader", Role.LEADER, None),
+                                        ("xihu", Role.COUNTY_OFFICER, XIHU),
+                                        ("shangcheng", Role.COUNTY_OFFICER, SHANGCHENG)]}
+    session.add_all(made.values())
+    session.flush()
+    return made
+
+
+def make_firm(session, stage=Stage.ENTERPRISE, *, district=XIHU, industry="C39", revenue="2500", **kw):
+    firm = Firm(uscc=uscc(kind="92" if stage == Stage.INDIVIDUAL else "91"), name=f"测试企业{next(_serial)}",
+                legal_form=FORMS[stage], stage=stage, district_code=district, industry=industry, **{"tags": [], **kw})
+    session.add(firm)
+    if revenue is not None:
+        session.add(AnnualIndicator(firm=firm, year=2025, revenue=Decimal(revenue), employees=50))
+    session.flush()
+    return firm
+
+
+def step(session, case, action, actor, now, comment="", **values):
+    return fire(session, case, action, actor=actor, now=now, expected_version=case.version, comment=comment,
+                values=values)
+
+
+def walk(session, case, steps, actor, now):
+    visited = [case.state]
+    for action, values in steps:
+        step(session, case, action, actor, now, **values)
+        visited.append(case.state)
+    return visited
+
+
+def new_case(session, actors, now, kind, steps=(), *, firm=None, **firm_kw):
+    firm = firm or make_firm(session, KIND_STAGE[kind], **firm_kw)
+    case = open_case(session, firm, kind, actor=actors["city"], now=now)
+    walk(session, case, steps, actors["city"], now)
+    return case
+
+
+# ------------------------------------------------------------------------------------- pool memberships
+
+VALUES = {"admit": {}, "reject": {"reason": "材料不全"}, "withdraw": {}, "remove": {"reason": "violation"},
+          "graduate": {"reason": "scaled_up"}}
+# How to reach each state from a fresh nomination, as city staff.
+PATHS = {"nominated": [], "admitted": ["admit"], "rejected": ["reject"], "withdrawn": ["withdraw"],
+         "removed": ["admit", "remove"], "graduated": ["admit", "graduate"]}
+
+
+def make_staff(session) -> dict[str, User]:
+    """make_actors' roles plus a second 西湖区 officer, the other pair of eyes."""
+    made = make_actors(session)
+    made["xihu2"] = User(username="xihu2", display_name="xihu2", role=Role.COUNTY_OFFICER, district_code=XIHU,
+                         password_hash=_HASH)
+    session.add(made["xihu2"])
+    session.commit()
+    return made
+
+
+def eligible_firm(session, district=XIHU, **kw):
+    """A 小型 enterprise, active, with a year of figures: eligible for both pools."""
+    attrs = {"stage": Stage.ENTERPRISE, "industry": "C39", "tags": [], "registered_on": date(2018, 5, 1),
+             "size_class": SizeClass.SMALL, **kw}
+    firm = Firm(uscc=uscc(district), name=f"入库测试企业{next(_serial)}", legal_form="有限责任公司",
+                district_code=district, **attrs)
+    session.add(firm)
+    session.add(AnnualIndicator(firm=firm, year=2025, revenue=Decimal("800"), employees=30))
+    session.flush()
+    return firm
+
+
+def pool_of(session, level, district=None) -> Pool:
+    return session.scalar(select(Pool).filter_by(level=level, district_code=district))
+
+
+def nominate_to(session, firm, actor, now, level=PoolLevel.COUNTY, **kw):
+    pool = pool_of(session, level, firm.district_code if level == PoolLevel.COUNTY else None)
+    args = {"reason": "成长性好", "cultivation_type": "growth", "batch": "2026-1", **kw}
+    membership = nominate(session, pool, firm, actor=actor, now=now, **args)
+    session.commit()
+    return membership
+
+
+def do(session, m, action, actor, now, **values):
+    event = act(session, m, action, actor=actor, now=now, expected_version=m.version, comment="测试",
+                values=values or VALUES[action])
+    session.commit()
+    return event
+
+
+def membership_in(session, actors, now, state, *, level=PoolLevel.COUNTY, nominator="xihu2", firm=None):
+    firm = firm or eligible_firm(session)
+    if level == PoolLevel.CITY:
+        do(session, nominate_to(session, firm, actors["city"], now), "admit", actors["city"], now)
+    m = nominate_to(session, firm, actors[nominator], now, level)
+    for action in PATHS[state]:
+        do(session, m, action, actors["city"], now)
+    return m
+
+
+def snapshot(session):
+    """Everything a failed action must leave alone."""
+    session.expire_all()
+    return (session.scalar(select(func.count()).select_from(AuditEvent)),
+            session.execute(select(PoolMembership.id, PoolMembership.state, PoolMembership.version,
+                                   PoolMembership.is_active).order_by(PoolMembership.id)).all(),
+            session.execute(select(Pool.id, Pool.target, Pool.capacity, Pool.admit_seq).order_by(Pool.id)).all())
+
+
+def refused(session, error, call):
+    """`call` raises `error`; after the edge's rollback nothing has changed. Returns the exception."""
+    before = snapshot(session)
+    with pytest.raises(error) as info:
+        call()
+    session.rollback()
+    assert snapshot(session) == before
+    return info.value
