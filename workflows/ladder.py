@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import Firm, UpgradeCase
-from models.enums import STAGE_LABELS, CaseKind, FirmStatus, Role, Stage
+from models.enums import STAGE_LABELS, CaseKind, FirmStatus, Stage
 from workflows.audit import record_event
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.case_flows.common import OFFICERS
-from workflows.errors import Duplicate, GuardFailed, NotPermitted, ValidationFailed
+from workflows.errors import Duplicate, GuardFailed, ValidationFailed
 from workflows.machine import Action, State, Workflow
+from workflows.permissions import require
 from workflows.reasons import Reason
 
 CASE_LABELS = {
@@ -58,10 +59,7 @@ def open_case(session, firm: Firm, kind: str, *, actor, now: datetime, comment: 
         kind = CaseKind(kind)
     except ValueError:
         raise ValidationFailed("未知的案件类型", fields={"kind": f"未知的案件类型“{kind}”"}) from None
-    if actor.role not in OFFICERS or (
-        actor.role == Role.COUNTY_OFFICER and actor.district_code != firm.district_code
-    ):
-        raise NotPermitted("您无权为该企业发起升级案件")
+    require(actor, "case.open", firm)
     reasons = _opening_reasons(firm, kind)
     if reasons:
         raise GuardFailed("该企业当前不能发起此类案件", reasons=reasons)

@@ -13,7 +13,6 @@ from typing import Any
 import networkx as nx
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.enums import Role
 from workflows.audit import record_event
 from workflows.errors import (
     GuardFailed,
@@ -23,6 +22,7 @@ from workflows.errors import (
     UnknownAction,
     ValidationFailed,
 )
+from workflows.permissions import in_scope
 from workflows.reasons import Reason
 
 
@@ -216,7 +216,7 @@ def permitted(actor, action: Action, subject) -> bool:
     """Role first, then scope: a county officer acts only on subjects of their own district."""
     if actor.role not in action.roles:
         return False
-    if actor.role == Role.COUNTY_OFFICER and subject.district_code != actor.district_code:
+    if not in_scope(actor, subject.district_code):
         return False
     return action.permit is None or action.permit(actor, subject)
 

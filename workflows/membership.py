@@ -21,31 +21,24 @@ from models.enums import (
     GRADUATE_REASONS,
     REMOVE_REASONS,
     PoolLevel,
-    Role,
 )
 from workflows.audit import record_event
 from workflows.case_flows.common import local_date
 from workflows.errors import Duplicate, GuardFailed, NotPermitted, PoolFull, ValidationFailed
 from workflows.machine import Action, Field, State, Transition, Workflow, fire, register
+from workflows.permissions import OFFICERS, can, in_scope, permit, require
 from workflows.policy import default_policy
 from workflows.reasons import Reason
 from workflows.rules.eligibility import check_eligibility
 
-NOMINATORS = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF})
+NOMINATORS = OFFICERS
 BATCH_RE = re.compile(r"^20\d{2}-\d{1,2}$")
 
-
-def _own_county_pool(actor, m: PoolMembership) -> bool:
-    return actor.role == Role.CITY_STAFF or (m.level == PoolLevel.COUNTY and m.pool.district_code == actor.district_code)
-
-
-def _reviewer(actor, m: PoolMembership) -> bool:
-    """Four eyes: a county officer admits or rejects only what someone else nominated."""
-    return _own_county_pool(actor, m) and (actor.role == Role.CITY_STAFF or m.nominated_by_id != actor.id)
-
-
-def _withdrawer(actor, m: PoolMembership) -> bool:
-    return actor.role == Role.CITY_STAFF or m.nominated_by_id == actor.id
+# Who may act beyond role and district (`workflows.permissions`): a county officer ends memberships of their
+# own county pool only, admits or rejects only what someone else nominated (four eyes), withdraws their own.
+_own_county_pool = permit("membership.end")
+_reviewer = permit("membership.decide")
+_withdrawer = permit("membership.withdraw")
 
 
 def new_firm_months() -> int:
@@ -180,12 +173,8 @@ def _clean_nomination(reason, cultivation_type, batch) -> dict:
 
 
 def _check_nominator(actor, pool: Pool, firm: Firm) -> None:
-    if actor.role not in NOMINATORS:
-        raise NotPermitted("您无权推荐企业入库")
-    if actor.role == Role.COUNTY_OFFICER and (
-        firm.district_code != actor.district_code
-        or (pool.level == PoolLevel.COUNTY and pool.district_code != actor.district_code)
-    ):
+    require(actor, "pool.nominate")
+    if not (can(actor, "pool.nominate", pool) and in_scope(actor, firm.district_code)):
         raise NotPermitted("区县工作人员只能推荐本区县企业入本区县培育库或市级培育库")
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import contains_eager, defaultload, selectinload
 
 from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
-from models.enums import CULTIVATION_LABELS, PoolLevel, Role
+from models.enums import CULTIVATION_LABELS, PoolLevel
 from workflows.errors import NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, eligibility_reasons
+from workflows.permissions import is_scoped
 from workflows.pools import all_pools, eligible_clause, pool_counts
 from workflows.queries import Page, name_or_uscc, scope_firms
 from workflows.reasons import Reason
@@ -185,7 +186,7 @@ def review_stmt(actor, pool_id: int | None = None):
     """Pending nominations the actor reviews: city staff (and leaders, reading) every pool; a county officer
     their own county pool only (the city pool is city staff's to decide)."""
     stmt = scoped_memberships(actor).where(PoolMembership.state == PENDING)
-    if actor.role == Role.COUNTY_OFFICER:
+    if is_scoped(actor):
         own_pool = select(Pool.id).where(Pool.level == PoolLevel.COUNTY, Pool.district_code == actor.district_code)
         stmt = stmt.where(PoolMembership.pool_id.in_(own_pool.scalar_subquery()))
     if pool_id is not None:

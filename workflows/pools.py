@@ -5,10 +5,11 @@ from datetime import date, datetime
 from sqlalchemy import and_, exists, func, or_, select
 
 from models import AnnualIndicator, Firm, Pool, PoolMembership
-from models.enums import FirmStatus, PoolLevel, Role, SizeClass, Stage
+from models.enums import FirmStatus, PoolLevel, SizeClass, Stage
 from workflows.audit import diff, record_event
-from workflows.errors import NotFound, NotPermitted, ValidationFailed
+from workflows.errors import NotFound, ValidationFailed
 from workflows.membership import admitted_count, lock_pool, new_firm_months
+from workflows.permissions import require
 from workflows.rules.eligibility import new_firm_cutoff
 from workflows.rules.targets import split_targets
 
@@ -38,8 +39,7 @@ def pool_counts(session) -> dict[int, dict[str, int]]:
 
 
 def _require_admin(actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise NotPermitted("只有系统管理员可以调整培育库目标和容量")
+    require(actor, "pool.configure")
 
 
 def _clean_int(value, name: str, label: str, *, allow_none: bool) -> int | None:

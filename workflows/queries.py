@@ -6,8 +6,9 @@ from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, Firm, UpgradeCase
-from models.enums import FirmStatus, IndustryTag, Role, SizeClass, Stage
+from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
+from workflows.permissions import is_scoped
 from workflows.rules.fields import clean_bool
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
@@ -29,7 +30,7 @@ class Page:
 
 def scope_firms(stmt, actor):
     """County officers see only their own district, on every list and every lookup."""
-    if actor.role == Role.COUNTY_OFFICER:
+    if is_scoped(actor):
         return stmt.where(Firm.district_code == actor.district_code)
     return stmt
 

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from models import District, Firm, UpgradeCase, User
-from models.enums import Role
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.case_flows.common import local_date
 from workflows.errors import ValidationFailed
 from workflows.ladder import CASE_LABELS
+from workflows.permissions import is_scoped
 from workflows.queries import Page, name_or_uscc, scope_firms
 
 SORTS = {"days": "停留天数", "opened": "发起日期", "name": "企业名称"}
@@ -156,7 +156,7 @@ def _narrow(stmt, actor, filters: WorklistFilters, now: datetime):
         stmt = stmt.where(UpgradeCase.kind == filters.kind)
     if filters.state:
         stmt = stmt.where(UpgradeCase.state == filters.state)
-    if filters.district and actor.role != Role.COUNTY_OFFICER:  # an officer's scope is their district already
+    if filters.district and not is_scoped(actor):  # an officer's scope is their district already
         stmt = stmt.where(Firm.district_code == filters.district)
     if filters.q:
         stmt = stmt.where(name_or_uscc(filters.q))

@@ -3,15 +3,16 @@
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from models.enums import STAGE_LABELS, FirmStatus, Role, Stage
+from models.enums import STAGE_LABELS, FirmStatus, Stage
 from workflows.audit import diff
 from workflows.machine import Action, Field, State, Transition
+from workflows.permissions import CITY_STAFF_ONLY, OFFICERS
 from workflows.reasons import Reason
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-OFFICERS = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF})
-CITY = frozenset({Role.CITY_STAFF})
+# The case workflows' role sets (`OFFICERS` as imported): who acts, and whose steps approve.
+CITY = CITY_STAFF_ONLY
 
 REASON_FIELD = Field("reason", "原因", kind="textarea")
 
