@@ -18,10 +18,12 @@ from flask import g, jsonify
 
 from models import db
 from pool.api import bp
+from pool.api.access import requires
 from pool.api.pools import membership_body
-from pool.api.serialize import domain_read, domain_write, json_body
+from pool.api.serialize import json_body
 from pool.clock import now
 from pool.errors import error_body
+from pool.uow import unit_of_work
 from workflows import pool_queries
 from workflows.errors import DomainError, ValidationFailed
 from workflows.machine import Action
@@ -51,20 +53,20 @@ def _version_and_comment(body: dict) -> tuple[int, str]:
 
 
 @bp.get("/memberships/<int:membership_id>")
-@domain_read
+@requires("domain.read")
 def get_membership(membership_id):
     return jsonify(membership_body(pool_queries.membership_by_id(db.session, membership_id, g.actor)))
 
 
 @bp.post("/memberships/<int:membership_id>/actions/<action>")
-@domain_write
+@requires("domain.write")
 def post_membership_action(membership_id, action):
     membership = pool_queries.membership_by_id(db.session, membership_id, g.actor)
     body = json_body()
     version, comment = _version_and_comment(body)
-    act(db.session, membership, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
-        values=body)
-    db.session.commit()
+    with unit_of_work():
+        act(db.session, membership, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
+            values=body)
     return jsonify(membership_body(membership))
 
 
@@ -99,7 +101,7 @@ def _bulk_items(items) -> list[tuple[int, int]]:
 
 
 @bp.post("/memberships/bulk/<action>")
-@domain_write
+@requires("domain.write")
 def post_bulk_action(action):
     body = json_body()
     items = _bulk_items(body.pop("items", None))
@@ -111,13 +113,12 @@ def post_bulk_action(action):
     results = []
     for membership_id, version in items:
         try:
-            membership = pool_queries.membership_by_id(db.session, membership_id, actor)
-            act(db.session, membership, action, actor=actor, now=now(), expected_version=version,
-                comment=comment, values=dict(body))
-            state, new_version = membership.state, membership.version
-            db.session.commit()
+            with unit_of_work():
+                membership = pool_queries.membership_by_id(db.session, membership_id, actor)
+                act(db.session, membership, action, actor=actor, now=now(), expected_version=version,
+                    comment=comment, values=dict(body))
+                state, new_version = membership.state, membership.version
         except DomainError as exc:
-            db.session.rollback()
             error = error_body(exc.code, exc.message, exc.fields, [r.to_dict() for r in exc.reasons])["error"]
             results.append({"id": membership_id, "ok": False, "error": error, "state": None, "version": None})
         else:

@@ -13,14 +13,14 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user
 
 from models import db
-from models.enums import Role
 from pool import clock
-from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.auth.views import requires
 from pool.exports import XLSX_MIMETYPE, content_disposition, xlsx_response
 from pool.imports.export_jobs import columns, job_payload, load_job, queue_export
 from pool.imports.views import bp
 from workflows.errors import ValidationFailed
 from workflows.exporting import check_pool, clean_params, count_rows, export_kind, iter_rows
+from workflows.permissions import is_scoped
 
 DEFAULT_INLINE_MAX = 20_000  # see pool.imports.export_jobs
 CSV_MIMETYPE = "text/csv"
@@ -41,7 +41,7 @@ def send_export(kind: str, args, *, on_invalid=None, name: str | None = None):
         params = clean_params(kind, args)
     except ValidationFailed as exc:
         return on_invalid() if on_invalid else _error_page(exc)
-    if current_user.role == Role.COUNTY_OFFICER:
+    if is_scoped(current_user):
         params["filters"].pop("district", None)  # their district is the scope, whatever the URL says
     if kind == "members":
         check_pool(db.session, params)
@@ -58,7 +58,7 @@ def send_export(kind: str, args, *, on_invalid=None, name: str | None = None):
 
 
 @bp.route("/firms/export.xlsx")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def export_firms():
     """The firm list (企业名录) as shown, every page of it; a bad filter gets the list page's 400."""
     from pool.firms.views import index as firm_list
@@ -81,21 +81,21 @@ def _job_urls(job) -> dict:
 
 
 @bp.route("/exports/<job_id>")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def export_job(job_id: str):
     job = _job_or_404(job_id)
     return render_template("imports/export_job.html", job=job, state=job_payload(job, _job_urls(job)))
 
 
 @bp.route("/exports/<job_id>/status")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def export_status(job_id: str):
     job = _job_or_404(job_id)
     return jsonify(job_payload(job, _job_urls(job)))
 
 
 @bp.route("/exports/<job_id>/download")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def export_download(job_id: str):
     job = _job_or_404(job_id)
     if job.status != "succeeded" or not job.file:

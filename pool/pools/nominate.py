@@ -14,14 +14,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models import db
-from models.enums import PoolLevel, Role
+from models.enums import PoolLevel
 from pool import clock
-from pool.auth.views import roles_required
+from pool.auth.views import requires
 from pool.pools.forms import FirmNominationForm, ListNominationForm, NominationForm, SearchForm
-from pool.pools.views import WRITERS, actor, bp, may_nominate
+from pool.pools.views import actor, bp, may_nominate
+from pool.uow import unit_of_work
 from workflows.errors import Duplicate, GuardFailed, NotFound, NotPermitted, ValidationFailed
 from workflows.membership import _clean_nomination as check_nomination  # the checks `nominate` runs first
 from workflows.membership import eligibility_reasons, nominate
+from workflows.permissions import in_scope
 from workflows.pool_queries import (
     firm_for_nomination,
     nomination_candidates,
@@ -75,23 +77,20 @@ def nominate_one(pool, raw: str, values: dict, now, line: int | None = None) -> 
     except NotFound:
         out.label = "未找到"
         return out
-    foreign = (current_user.role == Role.COUNTY_OFFICER and firm.district_code != current_user.district_code) \
+    foreign = not in_scope(current_user, firm.district_code) \
         or (pool.level == PoolLevel.COUNTY and firm.district_code != pool.district_code)
     if foreign:
         out.label, out.detail = "非本区县", f"该企业不属于{pool.district.name if pool.district else '本区县'}"
         return out
     out.firm_name, out.uscc = firm.name, firm.uscc
     try:
-        membership = nominate(db.session, pool, firm, actor=actor(), now=now, **values)
-        db.session.commit()
+        with unit_of_work():
+            membership = nominate(db.session, pool, firm, actor=actor(), now=now, **values)
     except Duplicate as exc:
-        db.session.rollback()
         out.label, out.detail = "已在库", exc.message
     except GuardFailed as exc:
-        db.session.rollback()
         out.label, out.reasons = "不符合条件", [r.message for r in exc.reasons]
     except (NotPermitted, ValidationFailed) as exc:
-        db.session.rollback()
         out.label, out.detail = "未推荐", exc.message
     else:
         out.ok, out.label, out.membership_id = True, "已推荐", membership.id
@@ -107,7 +106,7 @@ def _shared_values(form: NominationForm) -> dict:
 
 
 @bp.route("/firms/<uscc>/nominate", methods=["GET", "POST"])
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_firm(uscc: str):
     firm = firm_by_uscc(db.session, uscc, current_user)
     pools, default = nomination_pools(db.session, firm)
@@ -121,13 +120,13 @@ def nominate_firm(uscc: str):
         try:
             if chosen is None:
                 raise ValidationFailed("请选择培育库", fields={"pool": "请选择培育库"})
-            membership = nominate(db.session, chosen, firm, actor=actor(), now=clock.now(), **_shared_values(form))
+            with unit_of_work():
+                membership = nominate(db.session, chosen, firm, actor=actor(), now=clock.now(),
+                                      **_shared_values(form))
         except (ValidationFailed, GuardFailed, Duplicate) as exc:
-            db.session.rollback()
             status, message, reasons = exc.status, exc.message, exc.reasons
             others = form.apply(exc) if exc.fields else []
         else:
-            db.session.commit()
             flash(f"已推荐入{chosen.name}，待审核。", "success")
             return redirect(url_for(".membership", membership_id=membership.id))
     return render_template(
@@ -166,7 +165,7 @@ def _render_pool_page(pool, status: int = 200, *, pick=None, listing=None, pick_
 
 
 @bp.get("/pools/<int:pool_id>/nominate")
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_pool(pool_id: int):
     return _render_pool_page(_nominable_pool(pool_id))
 
@@ -189,7 +188,7 @@ def _results(pool, outcomes, source: str):
 
 
 @bp.post("/pools/<int:pool_id>/nominate")
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_selected(pool_id: int):
     pool = _nominable_pool(pool_id)
     form = NominationForm.build(request.form, default_batch=default_batch(), prefix="pick-")
@@ -235,7 +234,7 @@ def _list_text(form: ListNominationForm) -> str:
 
 
 @bp.post("/pools/<int:pool_id>/nominate/list")
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_list(pool_id: int):
     pool = _nominable_pool(pool_id)
     form = ListNominationForm.build(request.form, default_batch=default_batch(), prefix="list-")

@@ -16,15 +16,17 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from models import PoolMembership, db
-from models.enums import CULTIVATION_LABELS, Role
+from models.enums import CULTIVATION_LABELS
 from pool import clock
-from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.auth.views import requires
 from pool.ladder.forms import parse_version
 from pool.pools import display
 from pool.pools.forms import ReviewFilterForm
-from pool.pools.views import REVIEWERS, actor, bp
+from pool.pools.views import actor, bp
+from pool.uow import unit_of_work
 from workflows.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, act
+from workflows.permissions import can, is_scoped
 from workflows.pool_queries import membership_by_id, pool_fills, review_queue
 from workflows.queries import Page, parse_paging
 
@@ -36,7 +38,7 @@ DONE = {"admit": "已审核入库", "reject": "已不予入库"}
 
 def _reviewable_pools(fills):
     """The pools whose nominations this user's queue holds (a county officer: their own county pool)."""
-    if current_user.role == Role.COUNTY_OFFICER:
+    if is_scoped(current_user):
         return [f for f in fills if f.pool.district_code == current_user.district_code]
     return fills
 
@@ -67,21 +69,21 @@ def _render_queue(status: int = 200, *, failure=None, bulk_errors=None, bulk_val
                  for item in page.items}
     return render_template(
         "pools/review.html", page=page, form=form, error=error, fills={f.pool.id: f for f in fills},
-        decidable=decidable, read_only=current_user.role not in REVIEWERS, failure=failure or {},
+        decidable=decidable, read_only=not can(current_user, "membership.decide"), failure=failure or {},
         bulk_errors=bulk_errors or {}, bulk_values=bulk_values or {}, query=_queue_args(args),
         page_args={k: v for k, v in _queue_args(args).items() if k != "page"},
-        officer=current_user.role == Role.COUNTY_OFFICER, cultivation_labels=CULTIVATION_LABELS,
+        officer=is_scoped(current_user), cultivation_labels=CULTIVATION_LABELS,
     ), status
 
 
 @bp.get("/pools/review")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def review():
     return _render_queue()
 
 
 @bp.post("/pools/review/<int:membership_id>/<action>")
-@roles_required(*REVIEWERS)
+@requires("membership.decide")
 def decide(membership_id: int, action: str):
     if action not in DECISIONS:
         abort(404)
@@ -90,16 +92,15 @@ def decide(membership_id: int, action: str):
     version = parse_version(request.form.get("version"))
     values = {"reason": request.form.get("reason")} if action == "reject" else {}
     try:
-        act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
-            comment=request.form.get("comment") or "", values=values)
+        with unit_of_work():
+            act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
+                comment=request.form.get("comment") or "", values=values)
     except DomainError as exc:
-        db.session.rollback()
         message = display.refusal(exc, db.session.get(PoolMembership, membership_id), current_user, action)
         failure = {"id": membership_id, "action": action, "message": message,
                    "reason": request.form.get("reason") or "", "errors": exc.fields}
         # The queue only offers admit/reject on pending rows: an illegal transition means someone decided first.
         return _render_queue(409 if isinstance(exc, IllegalTransition) else exc.status, failure=failure)
-    db.session.commit()
     flash(f"{DONE[action]}：{firm_name}", "success")
     return redirect(url_for(".review", **_queue_args(request.form)))
 
@@ -123,7 +124,7 @@ def _bulk_items(raw: list[str]) -> list[tuple[int, int]]:
 
 
 @bp.post("/pools/review/bulk")
-@roles_required(*REVIEWERS)
+@requires("membership.decide")
 def bulk():
     action = (request.form.get("action") or "").strip()
     comment = request.form.get("comment") or ""
@@ -147,13 +148,12 @@ def _decide_one(membership_id: int, version: int, action: str, values: dict, com
     """One item of a bulk decision, in its own transaction."""
     result = {"id": membership_id, "ok": False, "firm": None, "uscc": None, "pool": None, "message": ""}
     try:
-        membership = membership_by_id(db.session, membership_id, current_user)
-        result.update(firm=membership.firm.name, uscc=membership.firm.uscc, pool=membership.pool.name)
-        act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
-            comment=comment, values=values)
-        db.session.commit()
+        with unit_of_work():
+            membership = membership_by_id(db.session, membership_id, current_user)
+            result.update(firm=membership.firm.name, uscc=membership.firm.uscc, pool=membership.pool.name)
+            act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
+                comment=comment, values=values)
     except DomainError as exc:
-        db.session.rollback()
         current = None if isinstance(exc, NotFound) else db.session.get(PoolMembership, membership_id)
         result["message"] = display.refusal(exc, current, current_user, action)
     else:

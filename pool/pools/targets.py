@@ -11,10 +11,11 @@ eligible firms) is shown beside the inputs and can be adopted with one button.
 from flask import flash, redirect, render_template, request, url_for
 
 from models import db
-from models.enums import PoolLevel, Role
+from models.enums import PoolLevel
 from pool import clock
-from pool.auth.views import roles_required
+from pool.auth.views import requires
 from pool.pools.views import actor, bp
+from pool.uow import unit_of_work
 from workflows.errors import ValidationFailed
 from workflows.pool_queries import pool_fills
 from workflows.pools import COUNTY_TOTAL, apply_split, eligible_counts, propose_split, update_pools
@@ -79,7 +80,7 @@ def _render(fills, status=200, *, typed=None, errors=None, message=""):
 
 
 @bp.route("/pools/targets", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("pool.configure")
 def targets():
     fills = pool_fills(db.session)
     if request.method == "GET":
@@ -97,23 +98,22 @@ def targets():
         flash("没有修改。", "info")
         return redirect(url_for(".targets"))
     try:
-        result = update_pools(db.session, changes, actor=actor(), now=clock.now(),
-                              comment=request.form.get("comment") or "")
+        with unit_of_work():
+            result = update_pools(db.session, changes, actor=actor(), now=clock.now(),
+                                  comment=request.form.get("comment") or "")
     except ValidationFailed as exc:  # e.g. an admission since the page was drawn: the pool lock saw it
-        db.session.rollback()
         detail = "；".join(exc.fields.values()) or exc.message
         return _render(pool_fills(db.session), 400, typed=typed, message=f"未保存：{detail}")
-    db.session.commit()
     flash("已保存：" + _summary(fills, result), "success")
     return redirect(url_for(".targets"))
 
 
 @bp.post("/pools/targets/split")
-@roles_required(Role.ADMIN)
+@requires("pool.configure")
 def adopt_split():
     fills = pool_fills(db.session)
-    result = apply_split(db.session, propose_split(db.session, clock.today()), actor=actor(), now=clock.now())
-    db.session.commit()
+    with unit_of_work():
+        result = apply_split(db.session, propose_split(db.session, clock.today()), actor=actor(), now=clock.now())
     if result:
         flash("已采用建议分配：" + _summary(fills, result), "success")
     else:

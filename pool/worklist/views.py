@@ -14,9 +14,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import District, db
-from models.enums import Role
 from pool import clock
-from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.auth.views import requires
 from pool.exports import Column, xlsx_response
 from pool.firms.display import CASE_OPEN, FIRM_ACTIONS, SUBJECT_LABELS, district_names, timeline
 from pool.pools.display import MEMBERSHIP_ACTIONS
@@ -24,6 +23,7 @@ from pool.worklist.forms import TimelineFilterForm, WorklistFilterForm
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.errors import ValidationFailed
 from workflows.machine import REGISTRY
+from workflows.permissions import can, is_scoped
 from workflows.queries import Page, firm_by_uscc, firm_history_facets, firm_history_page, parse_paging
 from workflows.worklist import (
     SORTS,
@@ -56,7 +56,8 @@ CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def list_title() -> str:
-    return "案件一览" if current_user.role == Role.LEADER else "我的待办"
+    """Those who act on cases work their list; those who only read (leaders) get an overview."""
+    return "我的待办" if can(current_user, "domain.write") else "案件一览"
 
 
 def _paging(args) -> tuple[int, int]:
@@ -83,11 +84,11 @@ def case_linker():
 
 
 @bp.route("/worklist/")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def index():
     districts = list(db.session.scalars(select(District).order_by(District.sort_order, District.code)))
     form = WorklistFilterForm.for_request(request.args, districts)
-    officer = current_user.role == Role.COUNTY_OFFICER
+    officer = is_scoped(current_user)
     now = clock.now()
     error, status, summary = None, 200, []
     try:
@@ -132,14 +133,14 @@ def _sort_links(query: dict, filters) -> dict[str, dict]:
 
 
 @bp.route("/worklist/export.xlsx")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def export():
     """The list as shown, every page of it. A bad parameter gets the list page's 400, which names it."""
     try:
         filters = worklist_filters(request.args)
     except ValidationFailed:
         return index()
-    if current_user.role == Role.COUNTY_OFFICER:
+    if is_scoped(current_user):
         filters = replace(filters, district=None)
     items = iter_worklist(db.session, current_user, filters, clock.now())
     rows = (
@@ -187,7 +188,7 @@ def timeline_choices(facets: list[tuple[str, str]], kind: str | None):
 
 
 @bp.route("/firms/<uscc>/timeline")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def firm_timeline(uscc: str):
     """Every audit event of the firm, its cases and (once they exist) its pool memberships, newest first."""
     firm = firm_by_uscc(db.session, uscc, current_user)
