@@ -5,10 +5,11 @@ actions the engine does not carry as edges: `nominate` (a membership is created,
 and the county → city cascade (`cascade_remove`, `cascade_graduate`).
 """
 
-from dataclasses import dataclass
 
 from models import AuditEvent, PoolMembership
-from models.enums import CULTIVATION_LABELS, END_REASON_LABELS, PoolLevel, Role
+from models.enums import CULTIVATION_LABELS, END_REASON_LABELS
+from pool.subject_page import HistoryEntry
+from workflows import permissions
 from workflows.errors import (
     GuardFailed,
     IllegalTransition,
@@ -94,15 +95,6 @@ def describe(event: AuditEvent, membership: PoolMembership | None) -> tuple[str,
             state_label(event.to_state))
 
 
-@dataclass
-class HistoryEntry:
-    event: AuditEvent
-    action: str
-    from_label: str
-    to_label: str
-    fields: list[dict]
-
-
 def history(events: list[AuditEvent]) -> list[HistoryEntry]:
     return [HistoryEntry(e, action_label(e.action, e.from_state), state_label(e.from_state),
                          state_label(e.to_state), event_fields(e)) for e in events]
@@ -131,7 +123,6 @@ def refusal(exc, membership: PoolMembership | None = None, actor=None, action: s
 
 
 def four_eyes(membership: PoolMembership | None, actor) -> bool:
-    """A county officer's own nomination in their county pool: someone else must decide it."""
-    return (membership is not None and actor is not None and actor.role == Role.COUNTY_OFFICER
-            and membership.level == PoolLevel.COUNTY and membership.state == "nominated"
-            and membership.nominated_by_id == actor.id)
+    """A county officer's own pending nomination in a county pool: someone else must decide it."""
+    return (membership is not None and actor is not None and membership.state == "nominated"
+            and permissions.four_eyes(actor, membership))
