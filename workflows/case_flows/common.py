@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from models.enums import STAGE_LABELS, FirmStatus, Stage
 from workflows.audit import diff
-from workflows.machine import Action, Field, State, Transition
+from workflows.machine import Action, Field, Transition
 from workflows.permissions import CITY_STAFF_ONLY, OFFICERS
 from workflows.reasons import Reason
 
@@ -15,12 +15,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 CITY = CITY_STAFF_ONLY
 
 REASON_FIELD = Field("reason", "原因", kind="textarea")
-
-
-def close_when_final(t: Transition, state: State) -> None:
-    if state.final:
-        t.subject.is_open = False
-        t.subject.closed_at = t.now
 
 
 def set_firm(t: Transition, **values) -> None:
