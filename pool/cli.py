@@ -126,7 +126,7 @@ def split_targets_cmd(apply_, username):
     at least 1 each, exactly 45,000 in total); `--apply --as ADMIN` writes them, audited."""
     from pool.clock import today
     from workflows.errors import DomainError
-    from workflows.pools import COUNTY_TOTAL, all_pools, apply_split, eligible_counts, propose_split
+    from workflows.pools import all_pools, apply_split, county_total, eligible_counts, propose_split
     from workflows.users import get_user
 
     if username and not apply_:
@@ -137,7 +137,7 @@ def split_targets_cmd(apply_, username):
     split = propose_split(db.session, day)
     eligible = eligible_counts(db.session, day)
     pools = [p for p in all_pools(db.session) if p.level == "county"]
-    click.echo(f"县级培育库目标建议（按 {day.isoformat()} 符合入库条件的企业数比例分配，合计 {COUNTY_TOTAL:,}）：")
+    click.echo(f"县级培育库目标建议（按 {day.isoformat()} 符合入库条件的企业数比例分配，合计 {county_total():,}）：")
     click.echo(f"  {_pad('区县', 10)}{'符合条件企业':>12}{'建议目标':>10}{'现有目标':>10}{'变化':>9}")
     for pool in pools:
         code = pool.district_code
