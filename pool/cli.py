@@ -79,7 +79,7 @@ def revoke_cmd(username):
 @click.option("--seed", default=2021, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="库中已有企业时不做任何事")
 def demo_seed_cmd(n_firms, seed, if_empty):
-    from workflows.demo import demo_logins, seed_demo
+    from workflows.demo.seed import demo_logins, seed_demo
 
     summary = seed_demo(db.session, n_firms=n_firms, seed=seed, now=now(), if_empty=if_empty)
     db.session.commit()
@@ -94,7 +94,7 @@ def demo_files_cmd(directory):
     from pathlib import Path
 
     from pool.clock import today
-    from workflows.demo_files import write_demo_files
+    from workflows.demo.files import write_demo_files
 
     written = write_demo_files(db.session, Path(directory), today=today())
     db.session.rollback()  # reads only
