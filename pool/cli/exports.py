@@ -19,7 +19,7 @@ from sqlalchemy import select
 from models import District
 from models.enums import Role
 from pool.cli.common import domain_errors
-from pool.imports.export_jobs import write_export_file
+from pool.exports.jobs import write_export_file
 from pool.uow import read_only
 from workflows.exporting import check_pool, clean_params, count_rows
 from workflows.users import get_user

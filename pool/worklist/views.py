@@ -17,7 +17,7 @@ from models import District, db
 from models.enums import Role
 from pool import clock
 from pool.auth.views import DOMAIN_READERS, roles_required
-from pool.exports import Column, xlsx_response
+from pool.exports.xlsx import Column, xlsx_response
 from pool.firms.display import CASE_OPEN, FIRM_ACTIONS, SUBJECT_LABELS, district_names, timeline
 from pool.pools.display import MEMBERSHIP_ACTIONS
 from pool.worklist.forms import TimelineFilterForm, WorklistFilterForm
