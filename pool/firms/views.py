@@ -1,5 +1,5 @@
-"""Firm list (with its Excel export) and firm detail pages; the editing pages live in `pool.firms.edit`, on
-the same blueprint.
+"""Firm list (with its Excel export) and firm detail pages; the editing pages (`pool.firms.edit`) and the
+full timeline (`pool.firms.history`) register on the same blueprint.
 
 Both go through the same read queries as the API (`workflows.queries`), so the district scope is the
 API's: a county officer's list holds only their district, and another district's firm is "not found".
@@ -98,4 +98,4 @@ def detail(uscc: str):
     )
 
 
-from pool.firms import edit  # noqa: E402, F401  (registers the editing routes on `bp`)
+from pool.firms import edit, history  # noqa: E402, F401  (register the editing and timeline routes on `bp`)
