@@ -30,7 +30,6 @@ from workflows.rules.fields import REQUIRED_ON_CREATE
 
 ANY = SelectChoice("", "全部")
 YES_NO = [ANY, SelectChoice("true", "是"), SelectChoice("false", "否")]
-FLAG_FILTERS = ("abnormal", "serious_violation", "tech_sme", "high_tech")
 
 
 def _choices(enum, labels) -> list[SelectChoice]:
