@@ -141,7 +141,7 @@ def firm_lineage_ids(firm: Firm) -> list[int]:
 
 
 def firm_history_stmt(firm: Firm, kinds: set[str] | None = None, actions: set[str] | None = None):
-    """Every audit event of the firm's lineage (its own edits, its cases, later its memberships), newest first.
+    """Every audit event of the firm's lineage (its own edits, its cases, its pool memberships), newest first.
 
     Filtering by `AuditEvent.subject_type` rather than a fixed list lets a new kind of subject show up
     on the timeline without touching this query.

@@ -65,7 +65,7 @@ def timeline_choices(facets: list[tuple[str, str]], kind: str | None):
 @bp.route("/<uscc>/timeline")
 @roles_required(*DOMAIN_READERS)
 def timeline(uscc: str):
-    """Every audit event of the firm, its cases and (once they exist) its pool memberships, newest first."""
+    """Every audit event of the firm, its cases and its pool memberships, newest first."""
     firm = firm_by_uscc(db.session, uscc, current_user)
     kind = (request.args.get("kind") or "").strip() or None
     action = (request.args.get("action") or "").strip() or None
