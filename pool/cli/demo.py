@@ -11,7 +11,7 @@ from pool.uow import read_only, unit_of_work
 demo_cli = AppGroup("demo", help="演示数据")
 
 
-@demo_cli.command("seed")
+@demo_cli.command("seed", help="写入演示数据：用户、企业及年度指标、升级案件、培育库成员，并打印演示账号")
 @click.option("--firms", "n_firms", default=200_000, show_default=True, type=click.IntRange(min=100))
 @click.option("--seed", default=2021, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="库中已有企业时不做任何事")

@@ -12,7 +12,7 @@ from workflows.users import get_user
 pools_cli = AppGroup("pools", help="培育库：目标、容量与入库情况")
 
 
-@pools_cli.command("list")
+@pools_cli.command("list", help="列出各培育库的目标、容量、已入库和待审核数")
 def pools_list_cmd():
     """Every pool with its target, capacity and fill."""
     click.echo(f"  {'编号':<6}{pad('培育库', 18)}{'目标':>8}{'容量':>8}{'已入库':>8}{'待审核':>8}{'完成率':>8}")
@@ -27,7 +27,7 @@ def pools_list_cmd():
                        f"{admitted:>11,}{nominated:>11,}{share:>11}")
 
 
-@pools_cli.command("split-targets")
+@pools_cli.command("split-targets", help="按各区县符合入库条件的企业数比例建议县级培育库目标；--apply --as 管理员 写入")
 @click.option("--apply", "apply_", is_flag=True, help="写入建议的目标（须同时用 --as 指定管理员）")
 @click.option("--as", "username", default=None, help="执行写入的管理员用户名")
 def split_targets_cmd(apply_, username):

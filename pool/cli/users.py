@@ -13,7 +13,7 @@ from workflows.users import create_user, get_user, issue_token, revoke_tokens
 users_cli = AppGroup("users", help="用户与访问令牌")
 
 
-@users_cli.command("create")
+@users_cli.command("create", help="新建用户（操作记入审计记录）")
 @click.argument("username")
 @click.option("--role", required=True, help="admin | city_staff | county_officer | leader")
 @click.option("--district", default=None, help="区县代码（区县工作人员必填），如 330106")
@@ -30,7 +30,7 @@ def create_user_cmd(username, role, district, display_name, password_stdin):
     click.echo(f"已创建用户 {user.username}（{user.role_label}）")
 
 
-@users_cli.command("token")
+@users_cli.command("token", help="为用户签发 API 访问令牌（只显示这一次，库中只存其散列）")
 @click.argument("username")
 def token_cmd(username):
     with domain_errors(), unit_of_work() as session:
@@ -39,7 +39,7 @@ def token_cmd(username):
     click.echo("（令牌只显示这一次，请妥善保存）", err=True)
 
 
-@users_cli.command("revoke-token")
+@users_cli.command("revoke-token", help="吊销用户的全部 API 访问令牌，立即生效")
 @click.argument("username")
 def revoke_cmd(username):
     with domain_errors(), unit_of_work() as session:
