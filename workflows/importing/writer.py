@@ -18,8 +18,10 @@ RESIZE_COMMENT = "按导入的数据重新划型"
 
 
 class Writer:
-    def __init__(self, sql: Sql, staging: Staging, *, params: dict, headers: dict[str, str]):
+    def __init__(self, sql: Sql, staging: Staging, *, params: dict, headers: dict[str, str], today=None,
+                 filename: str = ""):
         self.sql, self.staging = sql, staging
+        self.today, self.filename = today, filename  # the run's Hangzhou date and file: a status change's date and source
         self.params = params  # run_id, actor_id, actor_name, now, comment: what every audit event carries
         self.headers = headers  # field -> the header as written in the file, for report rows
         self.run_ref = ("import_run", str(int(params["run_id"])))  # evidence: which run, and which line
