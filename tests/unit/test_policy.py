@@ -65,7 +65,7 @@ class TestShippedPolicy:
     def test_loads(self):
         policy = load_policy()
         assert isinstance(policy, Policy)
-        assert policy.version == "2011-300"
+        assert policy.version == "2011-300-r2"
         assert policy.effective_year == 2011
         assert DEFAULT_PATH.name == "policy.toml"
 
@@ -100,7 +100,13 @@ class TestShippedPolicy:
             ("F5123", "wholesale", "wholesale"),
             ("F52", "retail", "retail"),
             ("G53", None, "services_tier1"),
-            ("G60", None, "services_tier1"),
+            ("G54", "transport", "services_tier1"),
+            ("G58", "transport", "services_tier1"),
+            ("G591", "transport", "services_tier1"),
+            ("G5910", "transport", "services_tier1"),
+            ("G592", "warehousing", "services_tier1"),
+            ("G59", "warehousing", "services_tier1"),
+            ("G60", "postal", "services_tier1"),
             ("H61", "accommodation", "accommodation_catering"),
             ("H62", "catering", "accommodation_catering"),
             ("I63", "info_transmission", "services_tier1"),
