@@ -16,8 +16,8 @@ from models import AuditEvent, Firm, Pool, PoolMembership, User, db
 from models.enums import GRADUATE_REASONS, REMOVE_REASONS, Role
 from tests.conftest import NOW, reset_database
 from workflows.case_flows.common import local_date
-from workflows.demo import seed_demo
-from workflows.demo_pools import COUNTY_FILL, Candidate, Planner
+from workflows.demo.pools import COUNTY_FILL, Candidate, Planner
+from workflows.demo.seed import seed_demo
 from workflows.errors import NotPermitted
 from workflows.machine import permitted
 from workflows.membership import MEMBERSHIP, act, eligibility_reasons
