@@ -3,7 +3,7 @@
 The CLI (`flask export firms|indicators|members`), the pages' "导出Excel" and the background export jobs
 all take their rows from here, so a file holds exactly what the list shows: the same filter validation
 (`workflows.queries.firm_filters`, `workflows.pool_queries.member_filters`), the same district scope
-(`scope_firms`), the list's order, every page. No Flask: the writers (xlsx in `pool.exports`, CSV below)
+(`scope_firms`), the list's order, every page. No Flask: the writers (xlsx in `pool.exports.xlsx`, CSV below)
 live at the edges.
 
 Rows stream: the statement selects only the exported columns (no ORM objects, no eager loads) and is read
@@ -59,7 +59,7 @@ WIDTHS = {"uscc": 22, "name": 36, "legal_form": 14, "industry": 10, "registered_
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A column as `pool.exports.Column` takes it: Chinese header, value kind, width in characters."""
+    """A column as `pool.exports.xlsx.Column` takes it: Chinese header, value kind, width in characters."""
 
     header: str
     kind: str = "text"  # text | int | money | date | datetime

@@ -40,13 +40,9 @@ _reviewer = permit("membership.decide")
 _withdrawer = permit("membership.withdraw")
 
 
-def new_firm_months() -> int:
-    return int(default_policy().extra.get("eligibility", {}).get("new_firm_months", 24))
-
-
 def eligibility_reasons(session, firm: Firm, today) -> list[Reason]:
     return check_eligibility(firm, has_indicators=bool(firm.indicators), today=today,
-                             new_firm_months=new_firm_months())
+                             new_firm_months=default_policy().new_firm_months)
 
 
 def _eligible_still(t: Transition) -> list[Reason]:

@@ -20,7 +20,7 @@ from models import District, db
 from models.enums import CULTIVATION_LABELS, PoolLevel
 from pool import clock
 from pool.auth.views import requires
-from pool.exports import Column, xlsx_response
+from pool.exports.xlsx import Column, xlsx_response
 from pool.pools import display
 from pool.pools.forms import MemberFilterForm
 from pool.subject_page import Notice, SubjectPage, post_action, render

@@ -16,12 +16,12 @@ from models import AuditEvent, Firm, Pool, PoolMembership, User, db
 from models.enums import GRADUATE_REASONS, REMOVE_REASONS, Role
 from tests.conftest import NOW, reset_database
 from workflows.case_flows.common import local_date
-from workflows.demo import seed_demo
-from workflows.demo_pools import COUNTY_FILL, Candidate, Planner
+from workflows.demo.pools import COUNTY_FILL, Candidate, Planner
+from workflows.demo.seed import seed_demo
 from workflows.errors import NotPermitted
 from workflows.machine import permitted
 from workflows.membership import MEMBERSHIP, act, eligibility_reasons
-from workflows.pools import COUNTY_TOTAL, eligible_counts, pool_counts, propose_split
+from workflows.pools import county_total, eligible_counts, pool_counts, propose_split
 
 N, SEED = 3_000, 11
 TODAY = local_date(NOW)
@@ -56,7 +56,7 @@ def county_pools(session) -> list[Pool]:
 def test_the_admin_applied_the_proposed_split(session):
     pools = county_pools(session)
     assert {p.district_code: p.target for p in pools} == propose_split(session, TODAY)
-    assert sum(p.target for p in pools) == COUNTY_TOTAL
+    assert sum(p.target for p in pools) == county_total()
     events = session.scalars(select(AuditEvent).filter_by(subject_type="pool", action="update")).all()
     assert len(events) == 13 and {e.actor_name for e in events} == {"admin"}
 

@@ -1,4 +1,4 @@
-"""Pure validation of firm and indicator input, shared by the API, the pages and (later) imports.
+"""Pure validation of firm and indicator input, shared by the API, the pages and the imports.
 
 Each function returns cleaned values or raises ValidationFailed with a Chinese message per field, so a
 request with three mistakes hears about all three at once and nothing is written.

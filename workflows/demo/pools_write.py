@@ -1,4 +1,4 @@
-"""Writing the planned demo memberships and their audit events in bulk (see ``workflows.demo_pools``).
+"""Writing the planned demo memberships and their audit events in bulk (see ``workflows.demo.pools``).
 
 The rows are what ``membership.nominate`` and ``membership.act`` would have left: the state, version
 (1 when nominated, +1 per action, +1 for a city membership ended by the cascade), ``is_active``,
@@ -19,10 +19,10 @@ from sqlalchemy import func, select, update
 
 from models import AuditEvent, Pool, PoolMembership
 from models.enums import END_REASON_LABELS, EndReason, PoolLevel
-from workflows.demo_bulk import BulkInsert
+from workflows.demo.bulk import BulkInsert
 
 if TYPE_CHECKING:
-    from workflows.demo_pools import Member
+    from workflows.demo.pools import Member
 
 VERSIONS = {"nominated": 1, "admitted": 2, "rejected": 2, "withdrawn": 2, "removed": 3, "graduated": 3}
 ACTIONS = {"removed": ("remove", "清退出库"), "graduated": ("graduate", "毕业出库")}
