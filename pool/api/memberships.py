@@ -20,7 +20,7 @@ from models import db
 from pool.api import bp
 from pool.api.access import requires
 from pool.api.pools import membership_body
-from pool.api.serialize import json_body
+from pool.api.serialize import action_envelope, is_int, json_body
 from pool.clock import now
 from pool.errors import error_body
 from pool.uow import unit_of_work
@@ -30,26 +30,6 @@ from workflows.machine import Action
 from workflows.membership import MEMBERSHIP, act
 
 BULK_MAX = 500
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _version_and_comment(body: dict) -> tuple[int, str]:
-    """Take the envelope keys out of the body; a missing or non-integer version is a 400, not a 409."""
-    errors = {}
-    version = body.pop("version", None)
-    if isinstance(version, str) and version.strip().isdigit():
-        version = int(version)
-    if not _is_int(version):
-        errors["version"] = "须提供入库记录的当前版本号（整数）"
-    comment = body.pop("comment", None) or ""
-    if not isinstance(comment, str):
-        errors["comment"] = "备注应为文本"
-    if errors:
-        raise ValidationFailed("提交的内容有误", fields=errors)
-    return version, comment
 
 
 @bp.get("/memberships/<int:membership_id>")
@@ -63,7 +43,7 @@ def get_membership(membership_id):
 def post_membership_action(membership_id, action):
     membership = pool_queries.membership_by_id(db.session, membership_id, g.actor)
     body = json_body()
-    version, comment = _version_and_comment(body)
+    version, comment = action_envelope(body, "入库记录")
     with unit_of_work():
         act(db.session, membership, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
             values=body)
@@ -88,7 +68,7 @@ def _bulk_items(items) -> list[tuple[int, int]]:
             "items": f"一次最多处理{BULK_MAX}条，本次{len(items)}条，请分批提交"})
     errors, seen, clean = {}, set(), []
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or not _is_int(item.get("id")) or not _is_int(item.get("version")):
+        if not isinstance(item, dict) or not is_int(item.get("id")) or not is_int(item.get("version")):
             errors[f"items[{i}]"] = "每条应为 {\"id\": 整数, \"version\": 整数}"
         elif item["id"] in seen:
             errors[f"items[{i}]"] = f"记录 {item['id']} 重复出现"

@@ -42,6 +42,27 @@ def json_body() -> dict:
     return body
 
 
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def action_envelope(body: dict, record: str) -> tuple[int, str]:
+    """Take `version` and `comment` out of an action's body, leaving the action's fields; a missing or
+    non-integer version is a 400 (the request is malformed), never a 409 (a stale copy)."""
+    errors = {}
+    version = body.pop("version", None)
+    if isinstance(version, str) and version.strip().isdigit():
+        version = int(version)
+    if not is_int(version):
+        errors["version"] = f"须提供{record}的当前版本号（整数）"
+    comment = body.pop("comment", None) or ""
+    if not isinstance(comment, str):
+        errors["comment"] = "备注应为文本"
+    if errors:
+        raise ValidationFailed("提交的内容有误", fields=errors)
+    return version, comment
+
+
 # --- response side ---------------------------------------------------------------------------------------
 
 def iso_time(value: datetime | None) -> str | None:

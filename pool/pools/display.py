@@ -12,7 +12,6 @@ from pool.subject_page import HistoryEntry
 from workflows import permissions
 from workflows.errors import (
     GuardFailed,
-    IllegalTransition,
     NotFound,
     NotPermitted,
     PoolFull,
@@ -105,7 +104,7 @@ def refusal(exc, membership: PoolMembership | None = None, actor=None, action: s
     """One Chinese sentence for a refused review action, as the queue and the bulk results show it."""
     if isinstance(exc, PoolFull):
         return exc.message  # "XX培育库已满（容量N家），不能再入库"
-    if isinstance(exc, StaleVersion | IllegalTransition):
+    if isinstance(exc, StaleVersion):  # the version the page showed is no longer the record's
         now = f"（当前状态：{state_label(membership.state)}）" if membership is not None else ""
         return f"已被他人处理{now}，请刷新后查看"
     if isinstance(exc, GuardFailed):

@@ -24,7 +24,7 @@ from pool.pools import display
 from pool.pools.forms import ReviewFilterForm
 from pool.pools.views import actor, bp
 from pool.uow import unit_of_work
-from workflows.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
+from workflows.errors import DomainError, NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, act
 from workflows.permissions import can, is_scoped
 from workflows.pool_queries import membership_by_id, pool_fills, review_queue
@@ -99,8 +99,8 @@ def decide(membership_id: int, action: str):
         message = display.refusal(exc, db.session.get(PoolMembership, membership_id), current_user, action)
         failure = {"id": membership_id, "action": action, "message": message,
                    "reason": request.form.get("reason") or "", "errors": exc.fields}
-        # The queue only offers admit/reject on pending rows: an illegal transition means someone decided first.
-        return _render_queue(409 if isinstance(exc, IllegalTransition) else exc.status, failure=failure)
+        # Someone who decided first moved the row's version: that is StaleVersion, 409, like any stale copy.
+        return _render_queue(exc.status, failure=failure)
     flash(f"{DONE[action]}：{firm_name}", "success")
     return redirect(url_for(".review", **_queue_args(request.form)))
 
