@@ -6,9 +6,8 @@ the timeline shows evidence written by several workflows, and each field's old a
 readable (a stage code shown as 规上/限上企业, a tag list as its Chinese names, true as 是).
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -22,8 +21,8 @@ from models.enums import (
 )
 from workflows.case_flows.ind_to_ent import ROUTES
 from workflows.ladder import CASE_LABELS
+from workflows.timefmt import MINUTES, format_local, iso_local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LABELS = {
     "stage": STAGE_LABELS,
     "status": STATUS_LABELS,
@@ -88,12 +87,13 @@ def label(value, kind: str) -> str:
     return LABELS[kind].get(value, str(value))
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).strftime(fmt)
+def local_time(value: datetime | None, fmt: str = MINUTES) -> str:
+    return format_local(value, fmt)
+
+
+def iso_time(value: datetime | None) -> str:
+    """For `<time datetime="...">`: ISO 8601 with Hangzhou's offset."""
+    return iso_local(value) or ""
 
 
 def money(value) -> str:
@@ -161,6 +161,7 @@ def change_rows(changes: dict | None, districts: dict[str, str] | None = None) -
 def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(label)
     app.add_template_filter(local_time)
+    app.add_template_filter(iso_time)
     app.add_template_filter(money)
     app.add_template_filter(yes_no)
     app.add_template_filter(is_negative)

@@ -10,10 +10,9 @@ Output conventions, chosen once so every route agrees:
 """
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import g, request
 
@@ -23,8 +22,8 @@ from models.firm import INDICATOR_FIELDS
 from workflows.errors import NotPermitted, ValidationFailed
 from workflows.ladder import CASE_LABELS
 from workflows.machine import workflow_for
+from workflows.timefmt import iso_local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
 MONEY_FIELDS = frozenset({"revenue", "tax", "profit", "rd_expense", "total_assets", "export"})
 READERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER})
@@ -69,11 +68,7 @@ def json_body() -> dict:
 # --- response side ---------------------------------------------------------------------------------------
 
 def iso_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    return iso_local(value)
 
 
 def iso_date(value: date | None) -> str | None:

@@ -17,8 +17,8 @@ from models import District, db
 from models.enums import Role
 from pool import clock
 from pool.auth.views import DOMAIN_READERS, roles_required
-from pool.exports import Column, xlsx_response
 from pool.firms.display import CASE_OPEN, FIRM_ACTIONS, SUBJECT_LABELS, district_names, timeline
+from pool.imports.export_views import send_export
 from pool.pools.display import MEMBERSHIP_ACTIONS
 from pool.worklist.forms import TimelineFilterForm, WorklistFilterForm
 from workflows.case_flows import CASE_WORKFLOWS
@@ -27,7 +27,6 @@ from workflows.machine import REGISTRY
 from workflows.queries import Page, firm_by_uscc, firm_history_facets, firm_history_page, parse_paging
 from workflows.worklist import (
     SORTS,
-    iter_worklist,
     worklist_filters,
     worklist_page,
     worklist_summary,
@@ -39,17 +38,6 @@ LIST_PARAMS = ("kind", "state", "district", "q", "min_days", "sort", "dir", "per
 FIELD_NAMES = {"page": "页码", "per_page": "每页条数", "sort": "排序", "dir": "顺序"}
 # The direction a column sorts in when first clicked: most days / newest / 甲→乙.
 FIRST_DIRECTION = {"days": "desc", "opened": "desc", "name": "asc"}
-EXPORT_COLUMNS = (
-    Column("企业名称", width=36),
-    Column("统一社会信用代码", width=22),
-    Column("所属区县", width=12),
-    Column("案件类型", width=10),
-    Column("当前状态", width=16),
-    Column("发起日期", "date"),
-    Column("进入当前状态日期", "date", width=18),
-    Column("停留天数", "int"),
-    Column("经办人", width=14),
-)
 # Timeline record kinds, by AuditEvent.subject_type; kinds not named here still appear, under their code.
 TIMELINE_KINDS = {"firm": "企业信息", "case": "升级案件", "membership": "入库"}
 CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -135,21 +123,7 @@ def _sort_links(query: dict, filters) -> dict[str, dict]:
 @roles_required(*DOMAIN_READERS)
 def export():
     """The list as shown, every page of it. A bad parameter gets the list page's 400, which names it."""
-    try:
-        filters = worklist_filters(request.args)
-    except ValidationFailed:
-        return index()
-    if current_user.role == Role.COUNTY_OFFICER:
-        filters = replace(filters, district=None)
-    items = iter_worklist(db.session, current_user, filters, clock.now())
-    rows = (
-        (i.firm_name, i.firm_uscc, i.district_name, i.kind_label, i.state_label, i.opened_on, i.state_entered_on,
-         i.days, i.assignee)
-        for i in items
-    )
-    title, today = list_title(), clock.today().isoformat()
-    return xlsx_response(f"{title}_{today}.xlsx", EXPORT_COLUMNS, rows, title=title,
-                         ascii_filename=f"worklist-{today}.xlsx")
+    return send_export("worklist", request.args, on_invalid=index, name=list_title(), title=list_title())
 
 
 def action_label(subject_type: str, action: str) -> str:
