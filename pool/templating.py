@@ -9,8 +9,9 @@ readable (a stage code shown as 规上/限上企业, a tag list as its Chinese n
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 
+from models import db
 from models.enums import (
     BOARD_LABELS,
     ROLE_LABELS,
@@ -22,6 +23,7 @@ from models.enums import (
 from workflows.case_flows.ind_to_ent import ROUTES
 from workflows.ladder import CASE_LABELS
 from workflows.timefmt import MINUTES, format_local, iso_local
+from workflows.users import display_names
 
 LABELS = {
     "stage": STAGE_LABELS,
@@ -96,12 +98,42 @@ def iso_time(value: datetime | None) -> str:
     return iso_local(value) or ""
 
 
+# Actors that are not a person: audit events and import runs written by the command line or the system.
+NON_PERSONS = {"system": "系统"}
+
+
+def person(value) -> str:
+    """The name a page shows for a user: a User, or a login id as audit events and import runs store it.
+
+    Pages never show login ids (`xihu`) where a person's name belongs; the names are read once per request.
+    An id that is no user's (a deleted account) is shown as stored, rather than hidden."""
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "label"):
+        return value.label
+    value = str(value)
+    if value in NON_PERSONS:
+        return NON_PERSONS[value]
+    if not has_app_context():
+        return value
+    if "person_names" not in g:
+        g.person_names = display_names(db.session)
+    return g.person_names.get(value, value)
+
+
 def money(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return str(value)
+
+
+def number(value) -> str:
+    """A count as every page prints it: 200,044, never 200044 on one page and 200,044 on the next."""
+    if value is None:
+        return "—"
+    return f"{value:,}"
 
 
 def is_negative(value) -> bool:
@@ -163,6 +195,8 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(iso_time)
     app.add_template_filter(money)
+    app.add_template_filter(number)
+    app.add_template_filter(person)
     app.add_template_filter(yes_no)
     app.add_template_filter(is_negative)
     app.add_template_global(change_rows)

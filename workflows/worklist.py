@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from models import District, Firm, UpgradeCase, User
 from models.enums import Role
 from workflows.case_flows import CASE_WORKFLOWS
-from workflows.errors import ValidationFailed
+from workflows.errors import ValidationFailed, one_of
 from workflows.ladder import CASE_LABELS
 from workflows.queries import Page, name_or_uscc, scope_firms
 from workflows.timefmt import local_date
@@ -110,10 +110,10 @@ def worklist_filters(args: Mapping[str, str]) -> WorklistFilters:
             errors["min_days"] = f"停留天数应为0至{MAX_DAYS}之间的整数"
     sort = text("sort") or DEFAULT_SORT
     if sort not in SORTS:
-        errors["sort"] = f"不支持按“{sort}”排序，可按{'、'.join(SORTS.values())}排序"
+        errors["sort"] = f"不支持按“{sort}”排序，可按{one_of(SORTS)}排序"
     direction = text("dir") or DEFAULT_DIRECTION
     if direction not in DIRECTIONS:
-        errors["dir"] = "排序方向应为 asc（升序）或 desc（降序）"
+        errors["dir"] = f"排序方向应为{one_of(DIRECTIONS)}"
     if errors:
         raise ValidationFailed("筛选条件有误", fields=errors)
     return WorklistFilters(kind, state, district, q, min_days, sort, direction)

@@ -30,6 +30,7 @@ from workflows.pool_queries import (
 )
 from workflows.pools import get_pool
 from workflows.queries import firm_by_uscc, parse_paging
+from workflows.rules.batch import intake_batch
 from workflows.rules.uscc import UsccError, validate_uscc
 
 MAX_LINES = 2000
@@ -37,7 +38,7 @@ MAX_UPLOAD = 512 * 1024
 
 
 def default_batch() -> str:
-    return f"{clock.today().year}-1"
+    return intake_batch(clock.today())
 
 
 @dataclass

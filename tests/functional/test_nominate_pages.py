@@ -76,7 +76,7 @@ def test_firm_page_form_defaults_to_the_county_pool_and_shows_the_room(client, s
     html = page(client, f"/firms/{firm.uscc}/nominate")
     selected = re.search(r'<option selected value="(\d+)">|<option value="(\d+)" selected>', html)
     assert str(pool.id) in selected.groups()
-    assert 'value="2026-1"' in html  # the batch defaults to this year's first
+    assert 'value="2026-2"' in html  # the batch follows the half year (November: the second)
     room = html[html.index(f'id="pool-room-{pool.id}"'):]
     room = room[:room.index("</div>")]
     assert f"目标 {pool.target:,} 家" in room and f"距目标尚余 {pool.target:,} 家" in room
@@ -112,7 +112,7 @@ def test_nominating_from_the_firm_page(client, session, users, pool_firm, clock)
 
 @pytest.mark.parametrize("overrides,field,message", [
     ({"reason": " "}, "reason", "请填写推荐理由"),
-    ({"cultivation_type": ""}, "cultivation_type", "培育类型应为"),
+    ({"cultivation_type": ""}, "cultivation_type", "请选择培育类型：初创型、成长型或领军型"),
     ({"batch": "2026年第一批"}, "batch", "入库批次格式应为“年份-批次”，如2022-1"),
     ({"pool": ""}, "pool", "请选择培育库"),
 ])
