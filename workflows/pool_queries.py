@@ -9,7 +9,7 @@ not scoped: they are the plan's published figures, and an officer compares their
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import contains_eager, defaultload, selectinload
 
 from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
@@ -181,22 +181,41 @@ class ReviewItem:
         return self.membership.firm.latest_indicator
 
 
-def review_stmt(actor, pool_id: int | None = None):
+@dataclass(frozen=True)
+class ReviewFilters:
+    """The queue's filters: a pool, a firm's name or USCC, a district (city staff; an officer's scope is
+    their district already), and `decidable`: only the nominations this viewer may decide."""
+
+    pool_id: int | None = None
+    q: str | None = None
+    district: str | None = None
+    decidable: bool = False
+
+
+def review_stmt(actor, filters: ReviewFilters = ReviewFilters()):
     """Pending nominations the actor reviews: city staff (and leaders, reading) every pool; a county officer
     their own county pool only (the city pool is city staff's to decide)."""
     stmt = scoped_memberships(actor).where(PoolMembership.state == PENDING)
     if actor.role == Role.COUNTY_OFFICER:
         own_pool = select(Pool.id).where(Pool.level == PoolLevel.COUNTY, Pool.district_code == actor.district_code)
         stmt = stmt.where(PoolMembership.pool_id.in_(own_pool.scalar_subquery()))
-    if pool_id is not None:
-        stmt = stmt.where(PoolMembership.pool_id == pool_id)
+        if filters.decidable:  # four eyes (`membership._reviewer`): not what they nominated themselves
+            stmt = stmt.where(or_(PoolMembership.nominated_by_id.is_(None), PoolMembership.nominated_by_id != actor.id))
+    elif filters.decidable and actor.role != Role.CITY_STAFF:
+        stmt = stmt.where(false())  # leaders read the queue and decide nothing
+    if filters.pool_id is not None:
+        stmt = stmt.where(PoolMembership.pool_id == filters.pool_id)
+    if filters.q:
+        stmt = stmt.where(name_or_uscc(filters.q))
+    if filters.district and actor.role != Role.COUNTY_OFFICER:
+        stmt = stmt.where(Firm.district_code == filters.district)
     return stmt
 
 
-def review_queue(session, actor, today: date, *, pool_id: int | None = None, page: int = 1,
+def review_queue(session, actor, today: date, filters: ReviewFilters = ReviewFilters(), *, page: int = 1,
                  per_page: int = 50) -> Page:
     """Oldest nomination first; each item's eligibility is re-checked now, as `admit` will check it."""
-    stmt = review_stmt(actor, pool_id)
+    stmt = review_stmt(actor, filters)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(
         stmt.options(defaultload(PoolMembership.firm).selectinload(Firm.indicators))
