@@ -102,6 +102,7 @@ def _render_queue(status: int = 200, *, failure=None, bulk_errors=None, bulk_val
         officer=current_user.role == Role.COUNTY_OFFICER, cultivation_labels=CULTIVATION_LABELS,
         ticked=set(request.form.getlist("items")) if request.method == "POST" else set(),
         names=usernames(db.session, [item.membership for item in page.items]),
+        filtered=any(k in _queue_args(args) for k in ("pool", "q", "district", "decidable")),
     ), status
 
 
