@@ -16,6 +16,7 @@ BY_BLUEPRINT = {
     "ladder": "worklist",  # a case is worked from the work list
     "pools": "pools",
     "imports": "imports",
+    "exports": None,  # a background export belongs to the list it came from, not to 数据导入
 }
 BY_ENDPOINT = {
     "pools.review": "review",
@@ -25,11 +26,6 @@ BY_ENDPOINT = {
     "pools.targets": "targets",
     "pools.adopt_split": "targets",
     "pools.nominate_firm": "firms",  # 推荐入库 from the firm's page
-    "worklist.firm_timeline": "firms",
-    "imports.export_firms": "firms",
-    "imports.export_job": None,  # a background export belongs to the list it came from, not to 数据导入
-    "imports.export_status": None,
-    "imports.export_download": None,
 }
 
 

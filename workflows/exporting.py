@@ -5,7 +5,7 @@ for long lists, as a background job) all take their columns and rows from `EXPOR
 exactly what the list shows and every way out writes the same columns: the same filter validation
 (`workflows.queries.firm_filters`, `workflows.pool_queries.member_filters`, `workflows.worklist.worklist_filters`),
 the same district scope (`scope_firms`), the list's order, every page. No Flask: the writers (xlsx in
-`pool.exports`, CSV below) live at the edges.
+`pool.exports.xlsx`, CSV below) live at the edges.
 
 Times go out as stored (UTC); each writer shows them in Hangzhou time through `workflows.timefmt`, the one
 conversion the pages use too. People are named by `User.label` (their name, not their login id).
@@ -64,7 +64,7 @@ WIDTHS = {"uscc": 22, "name": 36, "legal_form": 14, "industry": 10, "registered_
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A column as `pool.exports.Column` takes it: Chinese header, value kind, width in characters."""
+    """A column as `pool.exports.xlsx.Column` takes it: Chinese header, value kind, width in characters."""
 
     header: str
     kind: str = "text"  # text | int | money | date | datetime

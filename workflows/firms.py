@@ -7,6 +7,7 @@ from sqlalchemy import select
 from models import AnnualIndicator, District, Firm
 from models.enums import LEGAL_FORM_STAGE, Role
 from workflows.audit import as_json_value, diff, record_event
+from workflows.case_flows.common import local_date
 from workflows.errors import Duplicate, NotPermitted, ValidationFailed
 from workflows.policy import default_policy
 from workflows.rules.fields import clean_year, validate_firm, validate_indicators
@@ -33,7 +34,7 @@ def _check_district(session, code: str) -> None:
 
 def create_firm(session, data: dict, *, actor, now: datetime) -> Firm:
     """A new firm starts on the rung its 组织形式 implies; later only cases move it."""
-    clean = validate_firm(data, creating=True)
+    clean = validate_firm(data, creating=True, today=local_date(now))
     district = clean.pop("district")
     _check_district(session, district)
     _require_edit(actor, district)
@@ -58,7 +59,7 @@ def _snapshot_keys():
 def update_firm(session, firm: Firm, data: dict, *, actor, now: datetime, comment: str = "") -> dict:
     """Apply a partial edit; returns {field: [old, new]} (empty when nothing changed, and then no event)."""
     _require_edit(actor, firm.district_code)
-    clean = validate_firm(data, creating=False)
+    clean = validate_firm(data, creating=False, today=local_date(now))
     if "district" in clean:
         _check_district(session, clean["district"])
         if actor.role == Role.COUNTY_OFFICER and clean["district"] != actor.district_code:
@@ -85,7 +86,7 @@ def put_indicators(session, firm: Firm, year, data: dict, *, actor, now: datetim
     """Replace one year's figures (PUT semantics: an absent field becomes unknown)."""
     _require_edit(actor, firm.district_code)
     try:
-        year = clean_year(year)
+        year = clean_year(year, today=local_date(now))
     except ValueError as exc:
         raise ValidationFailed("年度有误", fields={"year": str(exc)}) from None
     clean = validate_indicators(data)

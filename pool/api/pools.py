@@ -33,8 +33,6 @@ from workflows.errors import ValidationFailed
 from workflows.membership import eligibility_reasons, nominate
 from workflows.pools import all_pools, get_pool, pool_counts, update_pools
 
-POOL_KEYS = ("target", "capacity")
-
 
 def _comment(body: dict) -> str:
     comment = body.pop("comment", None) or ""

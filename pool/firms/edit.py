@@ -175,7 +175,7 @@ def _indicator_page(firm: Firm, form: IndicatorForm, year: int | None):
 def _new_year(firm: Firm, text) -> int:
     """A 新增年度 form must not overwrite a year silently: that is what the year's 编辑 link is for."""
     try:
-        year = clean_year((text or "").strip())
+        year = clean_year((text or "").strip(), today=clock.today())
     except ValueError as exc:
         raise ValidationFailed("年度有误", fields={"year": str(exc)}) from None
     if any(row.year == year for row in firm.indicators):

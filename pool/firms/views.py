@@ -1,4 +1,5 @@
-"""Firm list and firm detail pages; the editing pages live in `pool.firms.edit`, on the same blueprint.
+"""Firm list (with its Excel export) and firm detail pages; the editing pages (`pool.firms.edit`) and the
+full timeline (`pool.firms.history`) register on the same blueprint.
 
 Both go through the same read queries as the API (`workflows.queries`), so the district scope is the
 API's: a county officer's list holds only their district, and another district's firm is "not found".
@@ -13,6 +14,7 @@ from models import District, db
 from models.enums import Role
 from pool import clock
 from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.exports.views import send_export
 from pool.firms.display import case_rows, district_names, ladder_steps, size_note, timeline
 from pool.firms.forms import FirmFilterForm
 from workflows.errors import ValidationFailed
@@ -68,6 +70,13 @@ def index():
     ), status
 
 
+@bp.route("/export.xlsx")
+@roles_required(*DOMAIN_READERS)
+def export():
+    """The firm list (企业名录) as shown, every page of it; a bad filter gets the list page's 400."""
+    return send_export("firms", request.args, on_invalid=index)
+
+
 def parse_list_paging(args) -> tuple[int, int]:
     config = current_app.config
     return parse_paging(args, default=config["PER_PAGE_DEFAULT"], maximum=config["PER_PAGE_MAX"])
@@ -89,4 +98,4 @@ def detail(uscc: str):
     )
 
 
-from pool.firms import edit  # noqa: E402, F401  (registers the editing routes on `bp`)
+from pool.firms import edit, history  # noqa: E402, F401  (register the editing and timeline routes on `bp`)

@@ -23,7 +23,7 @@ from models import ImportRun, db
 from models.enums import IMPORT_STATUS_LABELS, ImportStatus, Role
 from pool import clock
 from pool.auth.views import roles_required
-from pool.exports import XLSX_MIMETYPE, content_disposition
+from pool.exports.xlsx import XLSX_MIMETYPE, content_disposition
 from pool.imports import runner
 from pool.imports.forms import KIND_LABELS, UNIT_LABELS, UploadForm
 from pool.imports.reports import read_report
@@ -180,5 +180,3 @@ def template(kind: str):
                                                                   f"import-template-{kind}.xlsx")
     return response
 
-
-from pool.imports import export_views  # noqa: E402, F401  (registers the export routes on `bp`)

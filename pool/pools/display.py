@@ -76,9 +76,6 @@ def event_fields(event: AuditEvent) -> list[dict]:
         field = _action_field(event.action, name)
         text = dict(field.choices).get(value, value) if field and field.choices else value
         rows.append({"field": name, "label": field.label if field else name, "new": str(text), "old": None})
-    if event.action.startswith("cascade_") and evidence.get("reason"):
-        rows.append({"field": "reason", "label": "原因", "new": END_REASON_LABELS.get(evidence["reason"],
-                                                                                     evidence["reason"]), "old": None})
     return rows
 
 

@@ -17,7 +17,7 @@ from pool.auth.views import roles_required
 from pool.pools.views import actor, bp
 from workflows.errors import ValidationFailed
 from workflows.pool_queries import pool_fills
-from workflows.pools import COUNTY_TOTAL, apply_split, eligible_counts, propose_split, update_pools
+from workflows.pools import apply_split, county_total, eligible_counts, propose_split, update_pools
 
 
 def _number(raw: str | None) -> int | None:
@@ -73,7 +73,7 @@ def _render(fills, status=200, *, typed=None, errors=None, message=""):
     county_sum = sum(targets[f.pool.id] or 0 for f in county)
     return render_template(
         "pools/targets.html", fills=fills, county=county, typed=typed or {}, errors=errors or {}, message=message,
-        county_sum=county_sum, county_total=COUNTY_TOTAL, proposal=propose_split(db.session, today),
+        county_sum=county_sum, county_total=county_total(), proposal=propose_split(db.session, today),
         eligible=eligible_counts(db.session, today),
     ), status
 
@@ -87,9 +87,10 @@ def targets():
     typed, errors = _parse(fills, request.form)
     county_sum = sum(typed[f.pool.id]["target"] or 0 for f in fills if f.pool.level == PoolLevel.COUNTY)
     message = ""
-    if county_sum != COUNTY_TOTAL:
-        message = (f"县级培育库目标合计须为{COUNTY_TOTAL:,}，现为{county_sum:,}"
-                   f"（{'多' if county_sum > COUNTY_TOTAL else '少'}{abs(county_sum - COUNTY_TOTAL):,}），请调整后再保存。")
+    total = county_total()
+    if county_sum != total:
+        message = (f"县级培育库目标合计须为{total:,}，现为{county_sum:,}"
+                   f"（{'多' if county_sum > total else '少'}{abs(county_sum - total):,}），请调整后再保存。")
     if errors or message:
         return _render(fills, 400, typed=typed, errors=errors, message=message or "请按提示修改标红的项。")
     changes = _changes(fills, typed)

@@ -19,7 +19,7 @@ from models import District, db
 from models.enums import CULTIVATION_LABELS, PoolLevel, Role
 from pool import clock
 from pool.auth.views import DOMAIN_READERS, roles_required
-from pool.imports.export_views import send_export
+from pool.exports.views import send_export
 from pool.ladder.diagram import render_svg
 from pool.ladder.display import action_panels
 from pool.ladder.forms import parse_version, posted_values

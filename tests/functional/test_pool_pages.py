@@ -389,7 +389,7 @@ def test_membership_events_on_the_firm_timeline(client, session, users, filled):
     items = [(re.search(r'data-action="(\w+)"', chunk).group(1), chunk)
              for chunk in html[html.index('id="timeline"'):].split('<li class="list-group-item"')[1:]]
     actions = [a for a, _ in items]
-    assert actions == ["graduate", "cascade_graduate", "admit", "nominate", "admit", "nominate"]
+    assert actions == ["cascade_graduate", "graduate", "admit", "nominate", "admit", "nominate"]  # newest first
     text = dict(reversed(items))  # the newest of each action
     assert "随县级培育库联动毕业" in text["cascade_graduate"] and "市级培育库" in text["cascade_graduate"]
     assert "已入库 → 已毕业" in text["cascade_graduate"] and "原因：升规（毕业）" in text["cascade_graduate"]

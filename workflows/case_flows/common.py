@@ -2,7 +2,7 @@
 
 from models.enums import STAGE_LABELS, FirmStatus, Role, Stage
 from workflows.audit import diff
-from workflows.machine import Action, Field, State, Transition
+from workflows.machine import Action, Field, Transition
 from workflows.reasons import Reason
 from workflows.timefmt import local_date  # noqa: F401  (re-exported: the case flows' calendar day)
 
@@ -10,12 +10,6 @@ OFFICERS = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF})
 CITY = frozenset({Role.CITY_STAFF})
 
 REASON_FIELD = Field("reason", "原因", kind="textarea")
-
-
-def close_when_final(t: Transition, state: State) -> None:
-    if state.final:
-        t.subject.is_open = False
-        t.subject.closed_at = t.now
 
 
 def set_firm(t: Transition, **values) -> None:

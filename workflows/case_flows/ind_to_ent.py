@@ -4,7 +4,6 @@ from models.enums import LEGAL_FORM_STAGE, CaseKind, FirmStatus, Stage
 from workflows.case_flows.common import (
     OFFICERS,
     REASON_FIELD,
-    close_when_final,
     exit_edges,
     firm_still_on,
     local_date,
@@ -80,5 +79,4 @@ IND_TO_ENT = register(Workflow(
         )),
         *exit_edges(["identified", "intent", "registering"]),
     ],
-    on_enter=close_when_final,
 ))

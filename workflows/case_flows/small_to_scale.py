@@ -9,7 +9,6 @@ from workflows.case_flows.common import (
     CITY,
     OFFICERS,
     REASON_FIELD,
-    close_when_final,
     exit_edges,
     firm_still_on,
     set_attrs,
@@ -89,5 +88,4 @@ SMALL_TO_SCALE = register(Workflow(
         )),
         *exit_edges(["identified", "cultivating", "declared"]),
     ],
-    on_enter=close_when_final,
 ))

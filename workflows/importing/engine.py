@@ -135,7 +135,8 @@ class Engine:
         params = {"run_id": run.id, "actor_id": getattr(self.actor, "id", None),
                   "actor_name": getattr(self.actor, "username", None) or "system", "now": self.now,
                   "comment": f"导入文件“{run.filename}”（导入 #{run.id}）"}
-        writer = WRITERS[layout.kind](self.sql, staging, params=params, headers=headers)
+        writer = WRITERS[layout.kind](self.sql, staging, params=params, headers=headers, today=self.today,
+                                      filename=run.filename)
         statements = [0]
 
         def tick() -> None:  # a statement of the write phase done: creep towards its end (count unknown)

@@ -24,6 +24,8 @@ from workflows.firm_status import SOURCE_MAX, STATUS_CHANGES
 from workflows.importing.columns import HeaderMap, Layout
 from workflows.policy import default_policy
 from workflows.rules.fields import (
+    FIRST_YEAR,
+    check_registered_on,
     clean_count,
     clean_industry,
     clean_money,
@@ -264,10 +266,7 @@ class Cleaners:
         return found
 
     def registered_on(self, raw) -> date:
-        day = parse_date(raw)
-        if day > self.ctx.today:
-            raise ValueError(f"成立日期不能晚于今天（{self.ctx.today.isoformat()}）")
-        return day
+        return check_registered_on(parse_date(raw), today=self.ctx.today)
 
     def effective_on(self, raw) -> date:
         day = parse_date(raw)
@@ -277,12 +276,9 @@ class Cleaners:
 
     def year(self, raw) -> int:
         if type(raw) is str and len(raw) == 4 and raw.isascii() and raw.isdigit() \
-                and 2000 <= int(raw) <= self.ctx.today.year:
+                and FIRST_YEAR <= int(raw) <= self.ctx.today.year:
             return int(raw)
-        year = clean_year(_integral(raw))
-        if year > self.ctx.today.year:
-            raise ValueError(f"年度不能晚于今年（{self.ctx.today.year}）")
-        return year
+        return clean_year(_integral(raw), today=self.ctx.today)
 
     def profit(self, raw) -> Decimal | str:
         return self.money(raw, allow_negative=True)

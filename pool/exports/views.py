@@ -1,28 +1,31 @@
-""""导出Excel" for the list pages, and the pages of background export jobs.
+""""导出Excel" for the list pages, and the `exports` blueprint: the pages of background export jobs.
 
-`send_export(kind, args, on_invalid=...)` is what a list page's export route calls: it validates the
-list's own query parameters (the same function the list uses, so the same refusals), applies the
-officer's district scope, and either streams the workbook (up to `EXPORT_INLINE_MAX_ROWS` rows) or queues
-a background job and redirects to its page. The firm list's route lives here; the pool member lists call
-`send_export("members", {..., "pool_id": id})`, the work list `send_export("worklist", args)`.
+`send_export(kind, args, on_invalid=...)` is what a list page's export route calls (the firm list's in
+`pool.firms.views`): it validates the list's own query parameters (the same function the list uses, so the
+same refusals), applies the officer's district scope, and either streams the workbook (up to
+`EXPORT_INLINE_MAX_ROWS` rows) or queues a background job and redirects to its page, `/exports/<job_id>`,
+which only the user who asked for it can open. The pool member lists call
+`send_export("members", {..., "pool_id": id})`, the work list `send_export("worklist", args)`; every one
+writes the columns of `workflows.exporting`, as the CLI and the background jobs do.
 """
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from models import db
 from models.enums import Role
 from pool import clock
 from pool.auth.views import DOMAIN_READERS, roles_required
-from pool.exports import XLSX_MIMETYPE, content_disposition, xlsx_response
-from pool.imports.export_jobs import columns, job_payload, load_job, queue_export
-from pool.imports.views import bp
+from pool.exports.jobs import columns, job_payload, load_job, queue_export
+from pool.exports.xlsx import XLSX_MIMETYPE, content_disposition, xlsx_response
 from workflows.errors import ValidationFailed
 from workflows.exporting import check_pool, clean_params, count_rows, export_kind, iter_rows
 
-DEFAULT_INLINE_MAX = 20_000  # see pool.imports.export_jobs
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+DEFAULT_INLINE_MAX = 20_000  # see pool.exports.jobs
 CSV_MIMETYPE = "text/csv"
 
 
@@ -57,16 +60,7 @@ def send_export(kind: str, args, *, on_invalid=None, name: str | None = None, ti
     job = queue_export(kind, current_user, params, total, download_name)
     flash(f"共 {total:,} 行，超过页面直接下载的 {inline_max():,} 行上限，已转入后台导出。"
           "完成后可在本页下载；超过 Excel 单表 1,048,576 行时导出为 CSV 文件。", "info")
-    return redirect(url_for("imports.export_job", job_id=job.id))
-
-
-@bp.route("/firms/export.xlsx")
-@roles_required(*DOMAIN_READERS)
-def export_firms():
-    """The firm list (企业名录) as shown, every page of it; a bad filter gets the list page's 400."""
-    from pool.firms.views import index as firm_list
-
-    return send_export("firms", request.args, on_invalid=firm_list)
+    return redirect(url_for("exports.job_page", job_id=job.id))
 
 
 def _job_or_404(job_id: str):
@@ -78,28 +72,28 @@ def _job_or_404(job_id: str):
 
 def _job_urls(job) -> dict:
     return {
-        "page_url": url_for("imports.export_job", job_id=job.id),
-        "download_url": url_for("imports.export_download", job_id=job.id) if job.status == "succeeded" else None,
+        "page_url": url_for("exports.job_page", job_id=job.id),
+        "download_url": url_for("exports.job_download", job_id=job.id) if job.status == "succeeded" else None,
     }
 
 
-@bp.route("/exports/<job_id>")
+@bp.route("/<job_id>")
 @roles_required(*DOMAIN_READERS)
-def export_job(job_id: str):
+def job_page(job_id: str):
     job = _job_or_404(job_id)
-    return render_template("imports/export_job.html", job=job, state=job_payload(job, _job_urls(job)))
+    return render_template("exports/job.html", job=job, state=job_payload(job, _job_urls(job)))
 
 
-@bp.route("/exports/<job_id>/status")
+@bp.route("/<job_id>/status")
 @roles_required(*DOMAIN_READERS)
-def export_status(job_id: str):
+def job_status(job_id: str):
     job = _job_or_404(job_id)
     return jsonify(job_payload(job, _job_urls(job)))
 
 
-@bp.route("/exports/<job_id>/download")
+@bp.route("/<job_id>/download")
 @roles_required(*DOMAIN_READERS)
-def export_download(job_id: str):
+def job_download(job_id: str):
     job = _job_or_404(job_id)
     if job.status != "succeeded" or not job.file:
         abort(404)

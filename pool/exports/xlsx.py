@@ -1,4 +1,4 @@
-"""Excel downloads: one writer every list's "导出Excel" goes through (work list now; pools, imports later).
+"""The one .xlsx writer every download goes through: list pages, background exports, `flask export`.
 
 openpyxl's write-only mode streams each row into a temporary file as it comes, so an export of the
 whole city costs memory for one row, not for the sheet; the finished workbook is spooled (in memory
