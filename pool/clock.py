@@ -1,11 +1,9 @@
 """The one place the web layer reads the clock; workflows receive `now`/`today` as arguments."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from models import utcnow
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from workflows.timefmt import local_date
 
 
 def now() -> datetime:
@@ -14,4 +12,4 @@ def now() -> datetime:
 
 def today() -> date:
     """Policy dates (years, 24-month windows) are Hangzhou dates, not UTC ones."""
-    return datetime.now(SHANGHAI).date()
+    return local_date(now())

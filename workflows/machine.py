@@ -6,7 +6,7 @@ not in front of an officer. `fire` is the only way a subject's state changes.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,8 @@ class Field:
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
     clean: Callable[[Any], Any] | None = None
+    # Whether the input concerns this subject (None: always); offered actions leave the others out.
+    applies: Callable[[Any], bool] | None = None
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "label": self.label, "kind": self.kind, "required": self.required}
@@ -93,6 +95,12 @@ class Action:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "fields": [f.to_dict() for f in self.fields]}
+
+    def for_subject(self, subject) -> "Action":
+        """The action as offered for one subject: only the fields that concern it (the 建筑业 qualification
+        for a construction firm only). Pages and the API render these; firing still cleans every field."""
+        fields = tuple(f for f in self.fields if f.applies is None or f.applies(subject))
+        return self if len(fields) == len(self.fields) else replace(self, fields=fields)
 
     def clean(self, values: dict | None) -> dict:
         values = values or {}
@@ -176,7 +184,7 @@ class Workflow:
 
     def available(self, subject, actor) -> list[Action]:
         """Actions this actor may try now (role and scope); guards are checked only when fired."""
-        return [a for a, _ in self.actions_from(subject.state) if permitted(actor, a, subject)]
+        return [a.for_subject(subject) for a, _ in self.actions_from(subject.state) if permitted(actor, a, subject)]
 
     def is_final(self, state: str) -> bool:
         return self.states[state].final

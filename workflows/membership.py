@@ -23,7 +23,7 @@ from models.enums import (
     PoolLevel,
 )
 from workflows.case_flows.common import local_date
-from workflows.errors import Duplicate, GuardFailed, NotPermitted, PoolFull, ValidationFailed
+from workflows.errors import Duplicate, GuardFailed, NotPermitted, PoolFull, ValidationFailed, one_of
 from workflows.machine import Action, Field, State, Transition, Workflow, fire, register, start
 from workflows.permissions import OFFICERS, can, in_scope, permit, require
 from workflows.policy import default_policy
@@ -163,7 +163,7 @@ def _clean_nomination(reason, cultivation_type, batch) -> dict:
     if not isinstance(reason, str) or not reason.strip():
         errors["reason"] = "请填写推荐理由"
     if not isinstance(cultivation_type, str) or cultivation_type not in CULTIVATION_LABELS:  # a JSON list: no TypeError
-        errors["cultivation_type"] = "培育类型应为 startup（初创型）、growth（成长型）或 leading（领军型）"
+        errors["cultivation_type"] = f"请选择培育类型：{one_of(CULTIVATION_LABELS)}"
     if not isinstance(batch, str) or not BATCH_RE.match(batch.strip()):
         errors["batch"] = "入库批次格式应为“年份-批次”，如2022-1"
     if errors:

@@ -25,6 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
+
+from models import PoolMembership
 from models.enums import PoolLevel, Role
 from workflows.errors import NotPermitted
 
@@ -80,6 +83,11 @@ def four_eyes(actor, membership) -> bool:
     """A county officer's own nomination in a county pool: someone else must admit or reject it."""
     return (is_scoped(actor) and membership.level == PoolLevel.COUNTY
             and membership.nominated_by_id == getattr(actor, "id", None))
+
+
+def not_own_nomination(actor):
+    """`four_eyes` in SQL, for the review queue: the memberships this actor did not nominate."""
+    return or_(PoolMembership.nominated_by_id.is_(None), PoolMembership.nominated_by_id != getattr(actor, "id", None))
 
 
 def _decides(actor, membership) -> bool:

@@ -9,9 +9,8 @@ Output conventions, chosen once so every route agrees:
 - Names are returned exactly as typed (HTML included): JSON is data, escaping is the renderer's job.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import request
 
@@ -21,8 +20,8 @@ from models.firm import INDICATOR_FIELDS
 from workflows.errors import ValidationFailed
 from workflows.ladder import CASE_LABELS
 from workflows.machine import workflow_for
+from workflows.timefmt import iso_local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
 MONEY_FIELDS = frozenset({"revenue", "tax", "profit", "rd_expense", "total_assets", "export"})
 
@@ -66,11 +65,7 @@ def action_envelope(body: dict, record: str) -> tuple[int, str]:
 # --- response side ---------------------------------------------------------------------------------------
 
 def iso_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    return iso_local(value)
 
 
 def iso_date(value: date | None) -> str | None:

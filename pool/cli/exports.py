@@ -1,4 +1,4 @@
-"""`flask export firms|indicators|members --out PATH [filters]`.
+"""`flask export firms|indicators|members|worklist --out PATH [filters]`.
 
 Exports take the list pages' filters, validated by the same functions, and write .xlsx through
 `pool.exports` (bold frozen Chinese header, dates and numbers typed). A list longer than an Excel sheet
@@ -18,13 +18,14 @@ from sqlalchemy import select
 
 from models import District
 from pool.cli.common import domain_errors
+from pool.clock import now
 from pool.exports.jobs import write_export_file
 from pool.uow import read_only
 from workflows.exporting import check_pool, clean_params, count_rows
 from workflows.permissions import is_scoped, may_read_domain
 from workflows.users import get_user
 
-export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员（.xlsx；超过 Excel 行数上限或以 .csv 结尾时为 CSV）")
+export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员、升级案件（.xlsx；超过 Excel 行数上限或以 .csv 结尾时为 CSV）")
 
 OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
                    help="输出文件（.xlsx 或 .csv）")
@@ -75,7 +76,7 @@ def run_export(kind: str, out: str, username: str | None, args: dict) -> None:
         actor = get_user(session, username) if username else None
         if "district" in args:
             args["district"] = _district_code(session, args["district"])
-        params = clean_params(kind, args)
+        params = clean_params(kind, args, now=now())
         if actor is not None and is_scoped(actor):
             params["filters"].pop("district", None)
         if actor is not None and not may_read_domain(actor):
@@ -136,3 +137,18 @@ def export_indicators_cmd(out, username, **filters):
 def export_members_cmd(out, username, **filters):
     """培育库成员，筛选条件同成员列表页面。"""
     run_export("members", out, username, filters)
+
+
+@export_cli.command("worklist")
+@click.option("--kind", default=None, help="ind_to_ent | small_to_scale | scale_to_stock | stock_to_listed")
+@click.option("--state", default=None, help="进行中的状态，如 cultivating")
+@click.option("--district", default=None, help="区县代码或名称")
+@click.option("--q", default=None, help="企业名称的一部分或完整的统一社会信用代码")
+@click.option("--min-days", "min_days", default=None, help="在当前状态停留至少多少天")
+@click.option("--sort", default=None, help="days | opened | name")
+@click.option("--dir", "dir", default=None, help="desc | asc")
+@AS
+@OUT
+def export_worklist_cmd(out, username, **filters):
+    """进行中的升级案件（即“我的待办”/“案件一览”），筛选条件同该页面。"""
+    run_export("worklist", out, username, filters)

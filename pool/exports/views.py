@@ -4,7 +4,9 @@
 `pool.firms.views`): it validates the list's own query parameters (the same function the list uses, so the
 same refusals), applies the officer's district scope, and either streams the workbook (up to
 `EXPORT_INLINE_MAX_ROWS` rows) or queues a background job and redirects to its page, `/exports/<job_id>`,
-which only the user who asked for it can open.
+which only the user who asked for it can open. The pool member lists call
+`send_export("members", {..., "pool_id": id})`, the work list `send_export("worklist", args)`; every one
+writes the columns of `workflows.exporting`, as the CLI and the background jobs do.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ CSV_MIMETYPE = "text/csv"
 
 
 def inline_max() -> int:
-    return int(current_app.config.get("EXPORT_INLINE_MAX_ROWS") or DEFAULT_INLINE_MAX)
+    configured = current_app.config.get("EXPORT_INLINE_MAX_ROWS")
+    return DEFAULT_INLINE_MAX if configured is None else int(configured)  # 0: every export in the background
 
 
 def _error_page(exc: ValidationFailed):
@@ -36,10 +39,12 @@ def _error_page(exc: ValidationFailed):
                            reasons=[{"message": f"{k}：{v}"} for k, v in exc.fields.items()]), 400
 
 
-def send_export(kind: str, args, *, on_invalid=None, name: str | None = None):
-    """The list as a download (or a background job): same filters, same scope, same order, every page."""
+def send_export(kind: str, args, *, on_invalid=None, name: str | None = None, title: str | None = None):
+    """The list as a download (or a background job): same filters, same scope, same order, every page,
+    the columns of `workflows.exporting` (as the CLI writes them). `name` starts the file's name and
+    `title` names the sheet (both default to the list's title)."""
     try:
-        params = clean_params(kind, args)
+        params = clean_params(kind, args, now=clock.now())
     except ValidationFailed as exc:
         return on_invalid() if on_invalid else _error_page(exc)
     if is_scoped(current_user):
@@ -51,7 +56,7 @@ def send_export(kind: str, args, *, on_invalid=None, name: str | None = None):
     total = count_rows(db.session, kind, current_user, params)
     if total <= inline_max():
         return xlsx_response(f"{download_name}.xlsx", columns(kind), iter_rows(db.session, kind, current_user, params),
-                             title=spec.title, ascii_filename=f"{kind}-{today}.xlsx")
+                             title=title or spec.title, ascii_filename=f"{kind}-{today}.xlsx")
     job = queue_export(kind, current_user, params, total, download_name)
     flash(f"共 {total:,} 行，超过页面直接下载的 {inline_max():,} 行上限，已转入后台导出。"
           "完成后可在本页下载；超过 Excel 单表 1,048,576 行时导出为 CSV 文件。", "info")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from models import District, Firm, UpgradeCase, User, db
 from models.enums import Role, Stage
+from pool.nav import active_section
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.ladder import CASE_LABELS
 from workflows.permissions import is_scoped, may_read_domain
@@ -87,4 +88,5 @@ def inject_nav():
         district = db.session.get(District, current_user.district_code)
         district_name = district.name if district else current_user.district_code
     reads_domain = current_user.is_authenticated and may_read_domain(current_user)
-    return {"Role": Role, "nav_district_name": district_name, "nav_reads_domain": reads_domain}
+    return {"Role": Role, "nav_district_name": district_name, "nav_reads_domain": reads_domain,
+            "nav_active": active_section()}

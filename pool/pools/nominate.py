@@ -8,14 +8,14 @@ alike, so the form comes back with the messages beside the fields and nothing is
 The room left toward the pool's target and capacity is shown while nominating.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models import db
 from models.enums import PoolLevel
-from pool import clock
+from pool import clock, prg
 from pool.auth.views import requires
 from pool.pools.forms import FirmNominationForm, ListNominationForm, NominationForm, SearchForm
 from pool.pools.views import actor, bp, may_nominate
@@ -32,6 +32,7 @@ from workflows.pool_queries import (
 )
 from workflows.pools import get_pool
 from workflows.queries import firm_by_uscc, parse_paging
+from workflows.rules.batch import intake_batch
 from workflows.rules.uscc import UsccError, validate_uscc
 
 MAX_LINES = 2000
@@ -39,7 +40,7 @@ MAX_UPLOAD = 512 * 1024
 
 
 def default_batch() -> str:
-    return f"{clock.today().year}-1"
+    return intake_batch(clock.today())
 
 
 @dataclass
@@ -181,10 +182,23 @@ def _checked(form: NominationForm) -> dict | None:
     return values
 
 
-def _results(pool, outcomes, source: str):
-    ok = sum(1 for o in outcomes if o.ok)
+def _results(pool, outcomes: list[Outcome], source: str):
+    """Post/redirect/get: the report is shown by `nominate_results`, so a reload never nominates again."""
+    return prg.redirect_to(".nominate_results", "nominate", {"source": source, "pool_id": pool.id,
+                           "outcomes": [asdict(o) for o in outcomes]}, pool_id=pool.id)
+
+
+@bp.get("/pools/<int:pool_id>/nominate/results/<token>")
+@requires("pool.nominate")
+def nominate_results(pool_id: int, token: str):
+    pool = _nominable_pool(pool_id)
+    report = prg.load("nominate", token)
+    if report["pool_id"] != pool.id:
+        abort(404)
+    items = [Outcome(**o) for o in report["outcomes"]]
+    ok = sum(1 for o in items if o.ok)
     return render_template("pools/nominate_results.html", pool=pool, fill=pool_fill(db.session, pool),
-                           outcomes=outcomes, ok=ok, failed=len(outcomes) - ok, source=source)
+                           outcomes=items, ok=ok, failed=len(items) - ok, source=report["source"])
 
 
 @bp.post("/pools/<int:pool_id>/nominate")

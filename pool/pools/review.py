@@ -14,10 +14,11 @@ import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
-from models import PoolMembership, db
+from models import District, PoolMembership, db
 from models.enums import CULTIVATION_LABELS
-from pool import clock
+from pool import clock, prg
 from pool.auth.views import requires
 from pool.ladder.forms import parse_version
 from pool.pools import display
@@ -27,10 +28,12 @@ from pool.uow import unit_of_work
 from workflows.errors import DomainError, NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, act
 from workflows.permissions import can, is_scoped
-from workflows.pool_queries import membership_by_id, pool_fills, review_queue
+from workflows.pool_queries import ReviewFilters, membership_by_id, pool_fills, review_queue, usernames
 from workflows.queries import Page, parse_paging
 
 DECISIONS = ("admit", "reject")
+QUEUE_ARGS = ("pool", "q", "district", "decidable", "page", "per_page")  # kept on links and through a POST
+MAX_Q = 200
 BULK_MAX = 500
 ITEM = re.compile(r"(\d{1,12}):(\d{1,9})")
 DONE = {"admit": "已审核入库", "reject": "已不予入库"}
@@ -44,26 +47,52 @@ def _reviewable_pools(fills):
 
 
 def _queue_args(source) -> dict:
-    return {k: source[k] for k in ("pool", "page", "per_page") if (source.get(k) or "").strip()}
+    return {k: source[k] for k in QUEUE_ARGS if (source.get(k) or "").strip()}
+
+
+def _districts() -> list[District]:
+    """The district filter's choices: every district for city staff and leaders; an officer's queue is
+    their district already, so they get none (and a `district` in the URL is ignored)."""
+    if is_scoped(current_user):
+        return []
+    return list(db.session.scalars(select(District).order_by(District.sort_order, District.code)))
+
+
+def _filters(args, reviewable, districts) -> ReviewFilters:
+    """The queue's filters, validated; a bad one is a ValidationFailed naming it."""
+    def text(key):
+        return (args.get(key) or "").strip()
+
+    errors = {}
+    raw, district, q = text("pool"), text("district"), text("q")
+    if raw and (not raw.isdigit() or int(raw) not in {f.pool.id for f in reviewable}):
+        errors["pool"] = f"取值无效：{raw}"
+    if district and not is_scoped(current_user) and district not in {d.code for d in districts}:
+        errors["district"] = f"取值无效：{district}"
+    if len(q) > MAX_Q:
+        errors["q"] = f"搜索词不超过{MAX_Q}个字"
+    if errors:
+        raise ValidationFailed("筛选条件有误", fields=errors)
+    return ReviewFilters(pool_id=int(raw) if raw else None, q=q or None,
+                         district=district if not is_scoped(current_user) else None,
+                         decidable=text("decidable") not in ("", "0", "false"))
 
 
 def _render_queue(status: int = 200, *, failure=None, bulk_errors=None, bulk_values=None):
     fills = pool_fills(db.session)
     reviewable = _reviewable_pools(fills)
     args = request.args if request.method == "GET" else request.form
-    form = ReviewFilterForm.for_request(args, [f.pool for f in reviewable])
-    error, pool_id = None, None
+    districts = _districts()
+    form = ReviewFilterForm.for_request(args, [f.pool for f in reviewable], districts)
+    error = None
     try:
-        raw = (args.get("pool") or "").strip()
-        if raw and (not raw.isdigit() or int(raw) not in {f.pool.id for f in reviewable}):
-            raise ValidationFailed("筛选条件有误", fields={"pool": f"取值无效：{raw}"})
-        pool_id = int(raw) if raw else None
+        filters = _filters(args, reviewable, districts)
         page_no, per_page = parse_paging(args, default=50, maximum=current_app.config["PER_PAGE_MAX"])
     except ValidationFailed as exc:
         error, status = exc, 400
         page = Page([], 0, 1, 50)
     else:
-        page = review_queue(db.session, current_user, clock.today(), pool_id=pool_id, page=page_no, per_page=per_page)
+        page = review_queue(db.session, current_user, clock.today(), filters, page=page_no, per_page=per_page)
     flow = MEMBERSHIP
     decidable = {item.membership.id: {a.name for a in flow.available(item.membership, current_user)} & set(DECISIONS)
                  for item in page.items}
@@ -73,6 +102,9 @@ def _render_queue(status: int = 200, *, failure=None, bulk_errors=None, bulk_val
         bulk_errors=bulk_errors or {}, bulk_values=bulk_values or {}, query=_queue_args(args),
         page_args={k: v for k, v in _queue_args(args).items() if k != "page"},
         officer=is_scoped(current_user), cultivation_labels=CULTIVATION_LABELS,
+        ticked=set(request.form.getlist("items")) if request.method == "POST" else set(),
+        names=usernames(db.session, [item.membership for item in page.items]),
+        filtered=any(k in _queue_args(args) for k in ("pool", "q", "district", "decidable")),
     ), status
 
 
@@ -139,9 +171,19 @@ def bulk():
     except ValidationFailed as exc:
         return _render_queue(400, bulk_errors=exc.fields, bulk_values=typed)
     results = [_decide_one(membership_id, version, action, values, comment) for membership_id, version in items]
+    # Post/redirect/get: a reload of the report page shows it again, it never decides a second time.
+    return prg.redirect_to(".bulk_result", "bulk_review",
+                           {"action": action, "results": results, "query": _queue_args(request.form)})
+
+
+@bp.get("/pools/review/bulk/<token>")
+@requires("membership.decide")
+def bulk_result(token: str):
+    report = prg.load("bulk_review", token)
+    results = report["results"]
     ok = sum(1 for r in results if r["ok"])
     return render_template("pools/bulk_result.html", results=results, ok=ok, failed=len(results) - ok,
-                           action_label=DONE[action], query=_queue_args(request.form))
+                           action_label=DONE[report["action"]], query=report["query"])
 
 
 def _decide_one(membership_id: int, version: int, action: str, values: dict, comment: str) -> dict:

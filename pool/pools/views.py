@@ -20,7 +20,7 @@ from models import District, db
 from models.enums import CULTIVATION_LABELS, PoolLevel
 from pool import clock
 from pool.auth.views import requires
-from pool.exports.xlsx import Column, xlsx_response
+from pool.exports.views import send_export
 from pool.pools import display
 from pool.pools.forms import MemberFilterForm
 from pool.subject_page import Notice, SubjectPage, post_action, render
@@ -29,9 +29,7 @@ from workflows.membership import act as membership_act
 from workflows.membership import eligibility_reasons
 from workflows.permissions import can, in_scope, is_scoped
 from workflows.pool_queries import (
-    all_usernames,
     firm_memberships,
-    iter_members,
     list_members,
     member_filters,
     membership_by_id,
@@ -48,13 +46,6 @@ bp = Blueprint("pools", __name__)
 
 LIST_PARAMS = ("q", "state", "cultivation_type", "batch", "district", "per_page")
 PARAM_LABELS = {"page": "页码", "per_page": "每页条数"}
-EXPORT_COLUMNS = (
-    Column("企业名称", width=36), Column("统一社会信用代码", width=22), Column("所属区县", width=12),
-    Column("培育库", width=18), Column("状态", width=12), Column("培育类型", width=10), Column("入库批次", width=10),
-    Column("推荐理由", width=30), Column("推荐人", width=12), Column("推荐时间", "datetime"),
-    Column("审核人", width=12), Column("审核时间", "datetime"), Column("结束时间", "datetime"),
-    Column("结束原因", width=16),
-)
 
 
 def actor():
@@ -161,21 +152,9 @@ def members(pool_id: int):
 def export_members(pool_id: int):
     """The list as filtered, every page of it; a bad parameter gets the list page's 400, which names it."""
     pool = member_pool(pool_id)
-    try:
-        filters = _filters(pool)
-    except ValidationFailed:
-        return members(pool_id)
-    names = all_usernames(db.session)
-    rows = (
-        (m.firm.name, m.firm.uscc, m.firm.district.name, pool.name, display.state_label(m.state),
-         CULTIVATION_LABELS.get(m.cultivation_type, m.cultivation_type), m.batch, m.nomination_reason,
-         names.get(m.nominated_by_id, ""), m.nominated_at, names.get(m.decided_by_id, ""), m.decided_at,
-         m.ended_at, display.end_reason(m))
-        for m in iter_members(db.session, current_user, pool.id, filters)
-    )
-    today = clock.today().isoformat()
-    return xlsx_response(f"{pool.name}成员_{today}.xlsx", EXPORT_COLUMNS, rows, title=pool.name,
-                         ascii_filename=f"pool-{pool.id}-members-{today}.xlsx")
+    args = {k: v for k, v in request.args.items() if k != "district" or pool.level == PoolLevel.CITY}
+    return send_export("members", {**args, "pool_id": pool.id}, on_invalid=lambda: members(pool_id),
+                       name=f"{pool.name}成员", title=pool.name)
 
 
 # --------------------------------------------------------------------------------- a membership's page

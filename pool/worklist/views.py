@@ -1,8 +1,9 @@
 """The officer's work list ("我的待办"; leaders see it read-only as "案件一览") and its Excel export.
 
 Thin views: validate the query parameters, run one query from `workflows.worklist` (which applies the
-district scope), render. The export runs the very statement the page runs, without the page's LIMIT, so
-the file holds the list as shown (same filters, same order, every page).
+district scope), render. The export (`workflows.exporting`'s "worklist" columns, as the CLI and background
+jobs write them) runs the very statement the page runs, without the page's LIMIT, so the file holds the
+list as shown (same filters, same order, every page).
 """
 
 from dataclasses import replace
@@ -14,14 +15,13 @@ from sqlalchemy import select
 from models import District, db
 from pool import clock
 from pool.auth.views import requires
-from pool.exports.xlsx import Column, xlsx_response
+from pool.exports.views import send_export
 from pool.worklist.forms import WorklistFilterForm
 from workflows.errors import ValidationFailed
 from workflows.permissions import can, is_scoped
 from workflows.queries import Page, parse_paging
 from workflows.worklist import (
     SORTS,
-    iter_worklist,
     worklist_filters,
     worklist_page,
     worklist_summary,
@@ -33,17 +33,6 @@ LIST_PARAMS = ("kind", "state", "district", "q", "min_days", "sort", "dir", "per
 FIELD_NAMES = {"page": "页码", "per_page": "每页条数", "sort": "排序", "dir": "顺序"}
 # The direction a column sorts in when first clicked: most days / newest / 甲→乙.
 FIRST_DIRECTION = {"days": "desc", "opened": "desc", "name": "asc"}
-EXPORT_COLUMNS = (
-    Column("企业名称", width=36),
-    Column("统一社会信用代码", width=22),
-    Column("所属区县", width=12),
-    Column("案件类型", width=10),
-    Column("当前状态", width=16),
-    Column("发起日期", "date"),
-    Column("进入当前状态日期", "date", width=18),
-    Column("停留天数", "int"),
-    Column("经办人", width=14),
-)
 
 
 def list_title() -> str:
@@ -116,19 +105,5 @@ def _sort_links(query: dict, filters) -> dict[str, dict]:
 @requires("domain.read")
 def export():
     """The list as shown, every page of it. A bad parameter gets the list page's 400, which names it."""
-    try:
-        filters = worklist_filters(request.args)
-    except ValidationFailed:
-        return index()
-    if is_scoped(current_user):
-        filters = replace(filters, district=None)
-    items = iter_worklist(db.session, current_user, filters, clock.now())
-    rows = (
-        (i.firm_name, i.firm_uscc, i.district_name, i.kind_label, i.state_label, i.opened_on, i.state_entered_on,
-         i.days, i.assignee)
-        for i in items
-    )
-    title, today = list_title(), clock.today().isoformat()
-    return xlsx_response(f"{title}_{today}.xlsx", EXPORT_COLUMNS, rows, title=title,
-                         ascii_filename=f"worklist-{today}.xlsx")
+    return send_export("worklist", request.args, on_invalid=index, name=list_title(), title=list_title())
 

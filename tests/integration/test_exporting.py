@@ -131,7 +131,7 @@ def test_member_rows_of_one_pool(session, users, now):
     (row,) = list(iter_rows(session, "members", users["city"], params))
     assert row[:7] == (firm.uscc, firm.name, "西湖区", xihu_pool.name,
                         MEMBERSHIP.states["nominated"].label, "成长型", "2026-1")
-    assert row[7] == datetime(2026, 11, 30, 10, 0)  # nominated at NOW (02:00 UTC), shown in Hangzhou time
+    assert row[7:10] == ("成长性好", users["xihu"].label, now)  # times stay stored (UTC): the writers convert
     assert list(iter_rows(session, "members", users["shangcheng"], params)) == []
     assert list(iter_rows(session, "members", users["city"], clean_params(
         "members", {"pool_id": str(xihu_pool.id), "state": "admitted"}))) == []
@@ -151,6 +151,16 @@ def test_csv_has_a_bom_iso_dates_and_no_formulas(tmp_path):
     assert got[0] == [c.header for c in columns]
     assert got[1][1] == "'=HYPERLINK(\"x\")" and got[1][5] == "2019-05-20"
     assert got[2] == ["A", "'-1", "", "", "", ""]
+
+
+def test_csv_shows_stored_times_in_hangzhou_time(tmp_path):
+    path = tmp_path / "m.csv"
+    columns = EXPORTS["members"].columns
+    decided = datetime(2026, 11, 30, 4, 22)  # stored UTC (naive, as SQLite returns it)
+    write_csv(path, columns, [("X", "甲", "西湖区", "库", "已入库", "成长型", "2026-2", "", "", decided, "", decided,
+                               None, "")])
+    row = path.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+    assert row[9] == row[11] == "2026-11-30 12:22:00"
 
 
 def test_csv_money_is_plain_decimal(tmp_path):

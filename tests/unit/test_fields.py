@@ -132,7 +132,7 @@ def test_bool_accepted(raw, expected):
 
 @pytest.mark.parametrize("raw", ["yes", 2, None, "", [True]])
 def test_bool_refused(raw):
-    assert error(clean_bool, raw) == "应为 true 或 false"
+    assert error(clean_bool, raw) == "应为“是”或“否”"
 
 
 def test_names_uscc_and_district():

@@ -39,6 +39,7 @@ from workflows.case_flows.common import local_date
 from workflows.demo.bulk import GO_LIVE_DAYS
 from workflows.demo.pools_write import ACTIONS, write_members
 from workflows.pools import all_pools, apply_split, eligible_clause, pool_counts, propose_split
+from workflows.rules.batch import intake_batch
 
 COUNTY_FILL = (0.55, 0.95)
 LEAD_DAYS = {"rejected": 30, "withdrawn": 20, "admitted": 75}  # a nomination at least this long before today  # admitted / target, drawn per district
@@ -270,8 +271,7 @@ class Planner:
 
 def batch_of(at: datetime) -> str:
     """入库批次: two intakes a year, by the Hangzhou date of the nomination."""
-    day = local_date(at)
-    return f"{day.year}-{1 if day.month <= 6 else 2}"
+    return intake_batch(local_date(at))
 
 
 def candidates(session, now: datetime, today: date) -> tuple[dict, dict]:

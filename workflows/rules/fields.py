@@ -76,7 +76,7 @@ def clean_bool(value) -> bool:
         return True
     if value in ("false", "0", "否", 0):
         return False
-    raise ValueError("应为 true 或 false")
+    raise ValueError("应为“是”或“否”")
 
 
 def clean_industry(value) -> str:
