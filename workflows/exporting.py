@@ -48,7 +48,8 @@ from workflows.importing.columns import FIRMS, INDICATORS
 from workflows.membership import MEMBERSHIP
 from workflows.pool_queries import filter_members, member_filters
 from workflows.queries import filtered_firms, firm_filters, scope_firms
-from workflows.timefmt import wall_clock
+from workflows.rules.fields import clean_year
+from workflows.timefmt import local_date, wall_clock
 from workflows.worklist import work_item, worklist_filters, worklist_select
 
 EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
@@ -123,7 +124,7 @@ def _firm_row(r, params: dict) -> tuple:
             SIZE_LABELS.get(r[13], r[13]))
 
 
-def _clean_firms(args: dict, now: datetime | None = None) -> dict:
+def _clean_firms(args: dict, now: datetime) -> dict:
     return {"filters": firm_filters(args)}
 
 
@@ -153,17 +154,20 @@ def _indicators_statement(actor, params: dict):
     return stmt
 
 
-def _clean_indicators(args: dict, now: datetime | None = None) -> dict:
+def _clean_indicators(args: dict, now: datetime) -> dict:
     errors, year = {}, (str(args.get("year") or "")).strip()
     try:
         filters = firm_filters(args)
     except ValidationFailed as exc:
         errors, filters = dict(exc.fields), {}
-    if year and not (year.isdigit() and 2000 <= int(year) <= 2100):
-        errors["year"] = f"年度应为2000至2100之间的年份：{year}"
+    if year:
+        try:  # the year rule of the API, forms and import: a year ended or under way, from 2000
+            year = clean_year(year, today=local_date(now))
+        except ValueError as exc:
+            errors["year"] = str(exc)
     if errors:
         raise ValidationFailed("筛选条件有误", fields=errors)
-    return {"filters": filters, "year": int(year) if year else None}
+    return {"filters": filters, "year": year or None}
 
 
 # ------------------------------------------------------------------------------------- pool members
@@ -214,7 +218,7 @@ def _member_row(r, params: dict) -> tuple:
     return (*r[:4], state, CULTIVATION_LABELS.get(r[5], r[5]), *r[6:13], END_REASON_LABELS.get(r[13], r[13] or ""))
 
 
-def _clean_members(args: dict, now: datetime | None = None) -> dict:
+def _clean_members(args: dict, now: datetime) -> dict:
     raw = str(args.get("pool_id") or args.get("pool") or "").strip()
     errors = {}
     try:
@@ -257,7 +261,7 @@ def _worklist_row(r, params: dict) -> tuple:
             i.days, i.assignee)
 
 
-def _clean_worklist(args: dict, now: datetime | None = None) -> dict:
+def _clean_worklist(args: dict, now: datetime) -> dict:
     """The work list's parameters; "days in state" count to `now`, kept in the params (a background job
     counts to the moment it was asked for, not to when it ran)."""
     if now is None:
@@ -286,7 +290,7 @@ def export_kind(name: str) -> ExportKind:
         raise ValidationFailed("导出类型有误", fields={"kind": f"未知的导出类型：{name}"}) from None
 
 
-def clean_params(kind: str, args, *, now: datetime | None = None) -> dict:
+def clean_params(kind: str, args, *, now: datetime) -> dict:
     """A list's query parameters, validated as that list validates them (ValidationFailed names each).
 
     `now` is the moment a list that counts time (the work list's days in state) is exported as of."""
