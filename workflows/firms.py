@@ -7,12 +7,12 @@ from sqlalchemy import select
 from models import AnnualIndicator, District, Firm
 from models.enums import LEGAL_FORM_STAGE
 from workflows.audit import as_json_value, diff, record_event
-from workflows.case_flows.common import local_date
 from workflows.errors import Duplicate, NotPermitted, ValidationFailed
 from workflows.permissions import can, in_scope, require
 from workflows.policy import default_policy
 from workflows.rules.fields import clean_year, validate_firm, validate_indicators
 from workflows.rules.size_class import size_class_for
+from workflows.timefmt import local_date
 
 
 def can_edit(actor, district_code: str) -> bool:

@@ -22,13 +22,13 @@ from models.enums import (
     REMOVE_REASONS,
     PoolLevel,
 )
-from workflows.case_flows.common import local_date
 from workflows.errors import Duplicate, GuardFailed, NotPermitted, PoolFull, ValidationFailed, one_of
 from workflows.machine import Action, Field, State, Transition, Workflow, fire, register, start
 from workflows.permissions import OFFICERS, can, in_scope, permit, require
 from workflows.policy import default_policy
 from workflows.reasons import Reason
 from workflows.rules.eligibility import check_eligibility
+from workflows.timefmt import local_date
 
 NOMINATORS = OFFICERS
 BATCH_RE = re.compile(r"^20\d{2}-\d{1,2}$")

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from models import AuditEvent, Firm, Pool, PoolMembership, User, db
 from models.enums import GRADUATE_REASONS, REMOVE_REASONS, Role
 from tests.conftest import NOW, reset_database
-from workflows.case_flows.common import local_date
 from workflows.demo.pools import COUNTY_FILL, Candidate, Planner
 from workflows.demo.seed import seed_demo
 from workflows.errors import NotPermitted
 from workflows.machine import permitted
 from workflows.membership import MEMBERSHIP, act, eligibility_reasons
 from workflows.pools import county_total, eligible_counts, pool_counts, propose_split
+from workflows.timefmt import local_date
 
 N, SEED = 3_000, 11
 TODAY = local_date(NOW)

@@ -5,7 +5,6 @@ from workflows.audit import diff
 from workflows.machine import Action, Field, Transition
 from workflows.permissions import CITY_STAFF_ONLY, OFFICERS
 from workflows.reasons import Reason
-from workflows.timefmt import local_date  # noqa: F401  (re-exported: the case flows' calendar day)
 
 # The case workflows' role sets (`OFFICERS` as imported): who acts, and whose steps approve.
 CITY = CITY_STAFF_ONLY

@@ -6,13 +6,13 @@ from workflows.case_flows.common import (
     REASON_FIELD,
     exit_edges,
     firm_still_on,
-    local_date,
     set_attrs,
     set_firm,
 )
 from workflows.machine import Action, Field, State, Transition, Workflow, register
 from workflows.reasons import Reason
 from workflows.rules.fields import clean_uscc
+from workflows.timefmt import local_date
 
 # The forms whose rung is `enterprise`: the case sets stage=enterprise, so a 股份有限公司 here would
 # contradict the stage its legal form implies.

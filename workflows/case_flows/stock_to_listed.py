@@ -10,12 +10,12 @@ from workflows.case_flows.common import (
     OFFICERS,
     REASON_FIELD,
     firm_still_on,
-    local_date,
     set_attrs,
     set_firm,
 )
 from workflows.machine import Action, Field, State, Transition, Workflow, register
 from workflows.reasons import Reason
+from workflows.timefmt import local_date
 
 OPEN = ("reserve", "tutoring", "filed", "registered")
 BOARD = Field("board", "拟上市板块", kind="choice", choices=tuple((b.value, BOARD_LABELS[b]) for b in Board))

@@ -35,11 +35,11 @@ from sqlalchemy import and_, case, exists, or_, select
 
 from models import AnnualIndicator, Firm, Pool, PoolMembership, UpgradeCase
 from models.enums import EndReason, FirmStatus, PoolLevel, SizeClass, Stage
-from workflows.case_flows.common import local_date
 from workflows.demo.bulk import GO_LIVE_DAYS
 from workflows.demo.pools_write import ACTIONS, write_members
 from workflows.pools import all_pools, apply_split, eligible_clause, pool_counts, propose_split
 from workflows.rules.batch import intake_batch
+from workflows.timefmt import local_date
 
 COUNTY_FILL = (0.55, 0.95)
 LEAD_DAYS = {"rejected": 30, "withdrawn": 20, "admitted": 75}  # a nomination at least this long before today  # admitted / target, drawn per district
