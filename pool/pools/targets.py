@@ -1,6 +1,6 @@
 """The admin's targets and capacities page: every county target and every pool's capacity in one form.
 
-The county targets must add up to the plan's 45,000 and a capacity may not fall below a pool's admitted
+The county targets must add up to the plan's county total (policy data, 45,000) and a capacity may not fall below a pool's admitted
 count. Both are checked here first so that every wrong field gets its message beside it at once (the sum
 above the table, with the difference); `update_pools` then checks them again under the pool lock — an
 admission between the page's count and the save is refused there — applies the whole edit or nothing,

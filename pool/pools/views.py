@@ -39,7 +39,7 @@ from workflows.pool_queries import (
     pool_fills,
     usernames,
 )
-from workflows.pools import get_pool
+from workflows.pools import county_total, get_pool
 from workflows.queries import Page, parse_paging
 
 bp = Blueprint("pools", __name__)
@@ -93,7 +93,8 @@ def overview():
     fills = pool_fills(db.session)
     county = [f for f in fills if f.pool.level == PoolLevel.COUNTY]
     return render_template(
-        "pools/overview.html", fills=fills,
+        "pools/overview.html", fills=fills, county_total=county_total(),
+        city_target=next((f.pool.target for f in fills if f.pool.level == PoolLevel.CITY), None),
         county_target=sum(f.pool.target for f in county), county_admitted=sum(f.admitted for f in county),
         county_pending=sum(f.nominated for f in county),
         may_view=lambda pool: may_view_members(current_user, pool),
