@@ -20,7 +20,6 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 migrate: install
-	mkdir -p instance
 	$(FLASK) db upgrade
 
 seed: migrate

@@ -13,13 +13,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_RECORD_QUERIES = False
     WTF_CSRF_ENABLED = True
-    JSON_AS_ASCII = False
     PER_PAGE_DEFAULT = 20
     PER_PAGE_MAX = 200
-    TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    POLICY_PATH = None  # None: workflows/data/policy.toml
     # Imports and exports (pool.imports): upload limit, where uploads and export files live (None: under
     # instance/), how many rows a list page streams before exporting in the background.
     MAX_IMPORT_MB = float(os.environ.get("MAX_IMPORT_MB", 100))

@@ -43,10 +43,6 @@ def _body(i: int) -> str:
     return "".join(chars)
 
 
-def firm_codes(n: int) -> list[str]:
-    return [make_uscc("91", DISTRICTS[i % 13][0], _body(i)) for i in range(n)]
-
-
 def write_firms(path: Path, n: int, seed: int = 2021) -> None:
     rng = random.Random(seed)
     with open(path, "w", newline="", encoding="utf-8") as handle:

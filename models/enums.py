@@ -140,9 +140,6 @@ class PoolLevel(StrEnum):
     COUNTY = "county"
 
 
-LEVEL_LABELS = {PoolLevel.CITY: "市级培育库", PoolLevel.COUNTY: "县级培育库"}
-
-
 class CultivationType(StrEnum):
     """培育库类型 as the provincial 小微企业成长培育档案库 records it (domain-facts §7.2)."""
 

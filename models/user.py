@@ -3,7 +3,8 @@
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,9 +36,15 @@ class User(Base):
     def role_label(self) -> str:
         return ROLE_LABELS[Role(self.role)]
 
-    @property
+    @hybrid_property
     def label(self) -> str:
+        """The person's name where pages and exports name a user; the login id only when no name is set."""
         return self.display_name or self.username
+
+    @label.inplace.expression
+    @classmethod
+    def _label_expression(cls):
+        return func.coalesce(func.nullif(cls.display_name, ""), cls.username)
 
     # Flask-Login's protocol, written out so models/ needs no Flask import.
     @property

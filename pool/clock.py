@@ -4,12 +4,11 @@
 every page, API route, command and import run sees the same fixed moment; nothing else should read the clock.
 """
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from models import utcnow
+from workflows.timefmt import local_date
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 source = utcnow
 
 
@@ -19,4 +18,4 @@ def now() -> datetime:
 
 def today() -> date:
     """Policy dates (years, 24-month windows) are Hangzhou dates, not UTC ones."""
-    return now().replace(tzinfo=UTC).astimezone(SHANGHAI).date()
+    return local_date(now())

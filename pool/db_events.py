@@ -1,12 +1,23 @@
-"""SQLite connection settings: enforce foreign keys, wait on locks instead of failing at once."""
+"""SQLite connection settings: the database file's folder exists, foreign keys are enforced, locks are
+waited on instead of failing at once."""
+
+from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
+    folder = sqlite_folder(engine.url)
+
+    @event.listens_for(engine, "do_connect")
+    def _make_folder(*_):
+        # SQLite creates a missing database file but not its folder: on a fresh clone (no instance/ yet)
+        # `flask db upgrade` would fail with "unable to open database file". Made when first needed.
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -16,3 +27,10 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
+
+
+def sqlite_folder(url: URL) -> Path | None:
+    """The folder of an SQLite database file; None in memory or for a `file:` URI, which SQLite resolves."""
+    if url.database in (None, "", ":memory:") or url.query.get("uri"):
+        return None
+    return Path(url.database).absolute().parent

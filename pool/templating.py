@@ -6,12 +6,12 @@ the timeline shows evidence written by several workflows, and each field's old a
 readable (a stage code shown as 规上/限上企业, a tag list as its Chinese names, true as 是).
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 
+from models import db
 from models.enums import (
     BOARD_LABELS,
     ROLE_LABELS,
@@ -22,8 +22,9 @@ from models.enums import (
 )
 from workflows.case_flows.ind_to_ent import ROUTES
 from workflows.ladder import CASE_LABELS
+from workflows.timefmt import MINUTES, format_local, iso_local
+from workflows.users import display_names
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 LABELS = {
     "stage": STAGE_LABELS,
     "status": STATUS_LABELS,
@@ -88,12 +89,36 @@ def label(value, kind: str) -> str:
     return LABELS[kind].get(value, str(value))
 
 
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
+def local_time(value: datetime | None, fmt: str = MINUTES) -> str:
+    return format_local(value, fmt)
+
+
+def iso_time(value: datetime | None) -> str:
+    """For `<time datetime="...">`: ISO 8601 with Hangzhou's offset."""
+    return iso_local(value) or ""
+
+
+# Actors that are not a person: audit events and import runs written by the command line or the system.
+NON_PERSONS = {"system": "系统"}
+
+
+def person(value) -> str:
+    """The name a page shows for a user: a User, or a login id as audit events and import runs store it.
+
+    Pages never show login ids (`xihu`) where a person's name belongs; the names are read once per request.
+    An id that is no user's (a deleted account) is shown as stored, rather than hidden."""
+    if value is None or value == "":
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).strftime(fmt)
+    if hasattr(value, "label"):
+        return value.label
+    value = str(value)
+    if value in NON_PERSONS:
+        return NON_PERSONS[value]
+    if not has_app_context():
+        return value
+    if "person_names" not in g:
+        g.person_names = display_names(db.session)
+    return g.person_names.get(value, value)
 
 
 def money(value) -> str:
@@ -102,6 +127,13 @@ def money(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     return str(value)
+
+
+def number(value) -> str:
+    """A count as every page prints it: 200,044, never 200044 on one page and 200,044 on the next."""
+    if value is None:
+        return "—"
+    return f"{value:,}"
 
 
 def is_negative(value) -> bool:
@@ -161,7 +193,10 @@ def change_rows(changes: dict | None, districts: dict[str, str] | None = None) -
 def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(label)
     app.add_template_filter(local_time)
+    app.add_template_filter(iso_time)
     app.add_template_filter(money)
+    app.add_template_filter(number)
+    app.add_template_filter(person)
     app.add_template_filter(yes_no)
     app.add_template_filter(is_negative)
     app.add_template_global(change_rows)

@@ -22,3 +22,14 @@ def unit_of_work(session=None) -> Iterator:
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def read_only(session=None) -> Iterator:
+    """A block that only reads (a listing, an export): its transaction always ends in a rollback, so it
+    holds no snapshot or lock afterwards and nothing it may have flushed is kept."""
+    session = session if session is not None else db.session
+    try:
+        yield session
+    finally:
+        session.rollback()

@@ -48,3 +48,10 @@ class UnknownAction(DomainError):
 
 class GuardFailed(DomainError):
     code, status = "guard_failed", 422
+
+
+def one_of(labels) -> str:
+    """The allowed values of a choice as a user reads them: Chinese labels only, never the codes behind them
+    ("初创型、成长型或领军型"). `labels` is a label table ({code: label}) or the labels themselves."""
+    words = list(labels.values()) if hasattr(labels, "values") else list(labels)
+    return words[0] if len(words) == 1 else "、".join(words[:-1]) + "或" + words[-1]

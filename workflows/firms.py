@@ -5,25 +5,23 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models import AnnualIndicator, District, Firm
-from models.enums import LEGAL_FORM_STAGE, Role
+from models.enums import LEGAL_FORM_STAGE
 from workflows.audit import as_json_value, diff, record_event
 from workflows.errors import Duplicate, NotPermitted, ValidationFailed
+from workflows.permissions import can, in_scope, require
 from workflows.policy import default_policy
 from workflows.rules.fields import clean_year, validate_firm, validate_indicators
 from workflows.rules.size_class import size_class_for
-
-DOMAIN_EDITORS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER})
+from workflows.timefmt import local_date
 
 
 def can_edit(actor, district_code: str) -> bool:
-    if actor.role not in DOMAIN_EDITORS:
-        return False
-    return actor.role != Role.COUNTY_OFFICER or actor.district_code == district_code
+    """`permissions.can(actor, "firm.edit", district_code)`: city staff anywhere, an officer in their district."""
+    return can(actor, "firm.edit", district_code)
 
 
 def _require_edit(actor, district_code: str) -> None:
-    if not can_edit(actor, district_code):
-        raise NotPermitted("您无权修改该区县的企业")
+    require(actor, "firm.edit", district_code)
 
 
 def _check_district(session, code: str) -> None:
@@ -33,7 +31,7 @@ def _check_district(session, code: str) -> None:
 
 def create_firm(session, data: dict, *, actor, now: datetime) -> Firm:
     """A new firm starts on the rung its 组织形式 implies; later only cases move it."""
-    clean = validate_firm(data, creating=True)
+    clean = validate_firm(data, creating=True, today=local_date(now))
     district = clean.pop("district")
     _check_district(session, district)
     _require_edit(actor, district)
@@ -58,10 +56,10 @@ def _snapshot_keys():
 def update_firm(session, firm: Firm, data: dict, *, actor, now: datetime, comment: str = "") -> dict:
     """Apply a partial edit; returns {field: [old, new]} (empty when nothing changed, and then no event)."""
     _require_edit(actor, firm.district_code)
-    clean = validate_firm(data, creating=False)
+    clean = validate_firm(data, creating=False, today=local_date(now))
     if "district" in clean:
         _check_district(session, clean["district"])
-        if actor.role == Role.COUNTY_OFFICER and clean["district"] != actor.district_code:
+        if not in_scope(actor, clean["district"]):
             raise NotPermitted("区县工作人员不能把企业迁往其他区县")
         clean["district_code"] = clean.pop("district")
     changes = diff(firm, clean)
@@ -85,7 +83,7 @@ def put_indicators(session, firm: Firm, year, data: dict, *, actor, now: datetim
     """Replace one year's figures (PUT semantics: an absent field becomes unknown)."""
     _require_edit(actor, firm.district_code)
     try:
-        year = clean_year(year)
+        year = clean_year(year, today=local_date(now))
     except ValueError as exc:
         raise ValidationFailed("年度有误", fields={"year": str(exc)}) from None
     clean = validate_indicators(data)

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import Firm, UpgradeCase
-from models.enums import STAGE_LABELS, CaseKind, FirmStatus, Role, Stage
-from workflows.audit import record_event
+from models.enums import STAGE_LABELS, CaseKind, FirmStatus, Stage
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.case_flows.common import OFFICERS
-from workflows.errors import Duplicate, GuardFailed, NotPermitted, ValidationFailed
-from workflows.machine import Action, State, Workflow
+from workflows.errors import Duplicate, GuardFailed, ValidationFailed
+from workflows.machine import Action, State, Workflow, start
+from workflows.permissions import require
 from workflows.reasons import Reason
 
 CASE_LABELS = {
@@ -54,36 +54,24 @@ def kinds_for_stage(stage: str) -> list[CaseKind]:
 
 def open_case(session, firm: Firm, kind: str, *, actor, now: datetime, comment: str = "") -> UpgradeCase:
     """Open a ladder case in its workflow's initial state; audited as an `open` from no state."""
-    try:
-        kind = CaseKind(kind)
-    except ValueError:
-        raise ValidationFailed("未知的案件类型", fields={"kind": f"未知的案件类型“{kind}”"}) from None
-    if actor.role not in OFFICERS or (
-        actor.role == Role.COUNTY_OFFICER and actor.district_code != firm.district_code
-    ):
-        raise NotPermitted("您无权为该企业发起升级案件")
+    if not isinstance(kind, str) or kind not in CASE_WORKFLOWS:
+        raise ValidationFailed("未知的案件类型", fields={"kind": f"未知的案件类型“{kind}”"})
+    kind = CaseKind(kind)
+    require(actor, "case.open", firm)
     reasons = _opening_reasons(firm, kind)
     if reasons:
         raise GuardFailed("该企业当前不能发起此类案件", reasons=reasons)
     duplicate = Duplicate(f"该企业已有进行中的{CASE_LABELS[kind]}案件")
     if _has_open_case(session, firm, kind):
         raise duplicate
-    workflow = CASE_WORKFLOWS[kind]
-    case = UpgradeCase(
-        firm=firm, kind=kind, state=workflow.initial, opened_at=now, state_entered_at=now,
-        opened_by_id=actor.id, assignee_id=actor.id, attributes={},
-    )
-    session.add(case)
+    case = UpgradeCase(firm=firm, kind=kind, opened_at=now, opened_by_id=actor.id, assignee_id=actor.id,
+                       attributes={})
     try:
-        session.flush()
+        start(session, case, "open", actor=actor, now=now, comment=comment, evidence={"kind": kind.value})
     except IntegrityError as exc:
         # Two officers opened the same case at once: the partial unique index refused the second one.
         # The caller rolls back, as after any domain error.
         raise duplicate from exc
-    record_event(
-        session, subject_type="case", subject_id=case.id, firm_id=firm.id, action="open", actor=actor,
-        now=now, to_state=case.state, comment=comment, evidence={"kind": kind.value},
-    )
     return case
 
 

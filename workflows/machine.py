@@ -6,14 +6,13 @@ not in front of an officer. `fire` is the only way a subject's state changes.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import networkx as nx
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.enums import Role
 from workflows.audit import record_event
 from workflows.errors import (
     GuardFailed,
@@ -23,6 +22,7 @@ from workflows.errors import (
     UnknownAction,
     ValidationFailed,
 )
+from workflows.permissions import in_scope
 from workflows.reasons import Reason
 
 
@@ -52,6 +52,8 @@ class Field:
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
     clean: Callable[[Any], Any] | None = None
+    # Whether the input concerns this subject (None: always); offered actions leave the others out.
+    applies: Callable[[Any], bool] | None = None
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "label": self.label, "kind": self.kind, "required": self.required}
@@ -87,9 +89,18 @@ class Action:
     effects: tuple[Effect, ...] = ()
     # Who may act beyond role and district (e.g. four eyes: not what you nominated yourself).
     permit: Callable[[Any, Any], bool] | None = None
+    # A consequence is never chosen by a user: the engine fires it on a subject when another subject's
+    # action causes it (the county -> city cascade), with the causing actor, and only then.
+    consequence: bool = False
 
     def to_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "fields": [f.to_dict() for f in self.fields]}
+
+    def for_subject(self, subject) -> "Action":
+        """The action as offered for one subject: only the fields that concern it (the 建筑业 qualification
+        for a construction firm only). Pages and the API render these; firing still cleans every field."""
+        fields = tuple(f for f in self.fields if f.applies is None or f.applies(subject))
+        return self if len(fields) == len(self.fields) else replace(self, fields=fields)
 
     def clean(self, values: dict | None) -> dict:
         values = values or {}
@@ -119,6 +130,13 @@ class Transition:
     comment: str
     changes: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
+    consequences: list = field(default_factory=list)
+
+    def cause(self, other, action_name: str, *, comment: str = "", values: dict | None = None) -> None:
+        """Ask the engine to fire `action_name` on `other` once this transition is recorded."""
+        self.consequences.append((other, action_name, comment, values))
+        self.evidence.setdefault("consequences", []).append(
+            {"subject_type": other.audit_type, "subject_id": other.id, "action": action_name})
 
 
 class Workflow:
@@ -130,9 +148,12 @@ class Workflow:
         edges: Iterable[tuple[str, str, Action]],
         *,
         acyclic: bool = False,
-        on_enter: Callable[[Transition, State], None] | None = None,
+        open_flag: str = "is_open",
+        closed_at: str = "closed_at",
     ):
-        self.name, self.label, self.on_enter = name, label, on_enter
+        # The subject's columns that say "still open" and "closed when": the engine keeps them in step with
+        # the state, so no workflow sets them by hand.
+        self.name, self.label, self.open_flag, self.closed_at = name, label, open_flag, closed_at
         self.states = {s.name: s for s in states}
         self.graph = nx.MultiDiGraph(name=name)
         for s in self.states.values():
@@ -163,7 +184,7 @@ class Workflow:
 
     def available(self, subject, actor) -> list[Action]:
         """Actions this actor may try now (role and scope); guards are checked only when fired."""
-        return [a for a, _ in self.actions_from(subject.state) if permitted(actor, a, subject)]
+        return [a.for_subject(subject) for a, _ in self.actions_from(subject.state) if permitted(actor, a, subject)]
 
     def is_final(self, state: str) -> bool:
         return self.states[state].final
@@ -214,11 +235,30 @@ def workflow_for(subject) -> Workflow:
 
 def permitted(actor, action: Action, subject) -> bool:
     """Role first, then scope: a county officer acts only on subjects of their own district."""
-    if actor.role not in action.roles:
+    if action.consequence or actor.role not in action.roles:
         return False
-    if actor.role == Role.COUNTY_OFFICER and subject.district_code != actor.district_code:
+    if not in_scope(actor, subject.district_code):
         return False
     return action.permit is None or action.permit(actor, subject)
+
+
+def start(session, subject, action_name: str, *, actor, now: datetime, comment: str = "",
+          evidence: dict | None = None):
+    """Put a new subject in its workflow's initial state and write its audit event (from no state).
+
+    The caller has checked who may create it; a unique index refusing it (a concurrent duplicate) raises
+    IntegrityError here, for the caller to turn into `Duplicate`.
+    """
+    workflow = workflow_for(subject)
+    subject.state = workflow.initial
+    subject.state_entered_at = now
+    setattr(subject, workflow.open_flag, True)
+    session.add(subject)
+    session.flush()
+    return record_event(
+        session, subject_type=subject.audit_type, subject_id=subject.id, firm_id=subject.firm_id,
+        action=action_name, actor=actor, now=now, to_state=subject.state, comment=comment, evidence=evidence,
+    )
 
 
 def fire(
@@ -232,9 +272,16 @@ def fire(
     comment: str = "",
     values: dict | None = None,
     evidence: dict | None = None,
+    caused_by: Transition | None = None,
 ):
-    """Move `subject` along one edge and write its one AuditEvent; the caller commits."""
+    """Move `subject` along one edge and write its one AuditEvent; the caller commits.
+
+    The version comes first: a client whose copy is out of date gets `StaleVersion` whatever else has
+    changed since (DESIGN §4), so a double click or a second tab always reads "the record changed".
+    """
     workflow = workflow_for(subject)
+    if expected_version is None or _as_int(expected_version) != subject.version:
+        raise StaleVersion("该记录已被他人更新，请刷新后重试")
     found = workflow.edge(subject.state, action_name)
     if found is None:
         if not workflow.knows_action(action_name):
@@ -242,15 +289,17 @@ def fire(
         state_label = workflow.states[subject.state].label
         raise IllegalTransition(f"当前状态“{state_label}”下不能执行“{action_name}”")
     target, action = found
-    if not permitted(actor, action, subject):
+    allowed = caused_by is not None if action.consequence else permitted(actor, action, subject)
+    if not allowed:
         raise NotPermitted(f"您无权执行“{action.label}”")
-    if expected_version is None or int(expected_version) != subject.version:
-        raise StaleVersion("该记录已被他人更新，请刷新后重试")
     values = action.clean(values)
     source = subject.state
     t = Transition(session, subject, actor, now, action, source, target, values, comment or "")
     if evidence:
         t.evidence.update(evidence)
+    if caused_by is not None:
+        t.evidence["caused_by"] = {"subject_type": caused_by.subject.audit_type,
+                                   "subject_id": caused_by.subject.id, "action": caused_by.action.name}
     reasons = [r for guard in action.guards for r in guard(t)]
     if reasons:
         raise GuardFailed("不满足操作条件", reasons=reasons)
@@ -259,8 +308,9 @@ def fire(
         subject.state_entered_at = now
     for effect in action.effects:
         effect(t)
-    if workflow.on_enter:
-        workflow.on_enter(t, workflow.states[target])
+    if workflow.is_final(target):
+        setattr(subject, workflow.open_flag, False)
+        setattr(subject, workflow.closed_at, now)
     event = record_event(
         session,
         subject_type=subject.audit_type,
@@ -278,7 +328,17 @@ def fire(
         session.flush()
     except StaleDataError as exc:
         raise StaleVersion("该记录已被他人更新，请刷新后重试") from exc
+    for other, other_action, other_comment, other_values in t.consequences:
+        fire(session, other, other_action, actor=actor, now=now, expected_version=other.version,
+             comment=other_comment, values=other_values, caused_by=t)
     return event
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _jsonable(values: dict) -> dict:

@@ -21,40 +21,28 @@ from models.enums import (
     GRADUATE_REASONS,
     REMOVE_REASONS,
     PoolLevel,
-    Role,
 )
-from workflows.audit import record_event
-from workflows.case_flows.common import local_date
-from workflows.errors import Duplicate, GuardFailed, NotPermitted, PoolFull, ValidationFailed
-from workflows.machine import Action, Field, State, Transition, Workflow, fire, register
+from workflows.errors import Duplicate, GuardFailed, NotPermitted, PoolFull, ValidationFailed, one_of
+from workflows.machine import Action, Field, State, Transition, Workflow, fire, register, start
+from workflows.permissions import OFFICERS, can, in_scope, permit, require
 from workflows.policy import default_policy
 from workflows.reasons import Reason
 from workflows.rules.eligibility import check_eligibility
+from workflows.timefmt import local_date
 
-NOMINATORS = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF})
+NOMINATORS = OFFICERS
 BATCH_RE = re.compile(r"^20\d{2}-\d{1,2}$")
 
-
-def _own_county_pool(actor, m: PoolMembership) -> bool:
-    return actor.role == Role.CITY_STAFF or (m.level == PoolLevel.COUNTY and m.pool.district_code == actor.district_code)
-
-
-def _reviewer(actor, m: PoolMembership) -> bool:
-    """Four eyes: a county officer admits or rejects only what someone else nominated."""
-    return _own_county_pool(actor, m) and (actor.role == Role.CITY_STAFF or m.nominated_by_id != actor.id)
-
-
-def _withdrawer(actor, m: PoolMembership) -> bool:
-    return actor.role == Role.CITY_STAFF or m.nominated_by_id == actor.id
-
-
-def new_firm_months() -> int:
-    return int(default_policy().extra.get("eligibility", {}).get("new_firm_months", 24))
+# Who may act beyond role and district (`workflows.permissions`): a county officer ends memberships of their
+# own county pool only, admits or rejects only what someone else nominated (four eyes), withdraws their own.
+_own_county_pool = permit("membership.end")
+_reviewer = permit("membership.decide")
+_withdrawer = permit("membership.withdraw")
 
 
 def eligibility_reasons(session, firm: Firm, today) -> list[Reason]:
     return check_eligibility(firm, has_indicators=bool(firm.indicators), today=today,
-                             new_firm_months=new_firm_months())
+                             new_firm_months=default_policy().new_firm_months)
 
 
 def _eligible_still(t: Transition) -> list[Reason]:
@@ -103,40 +91,34 @@ def _decide(t: Transition) -> None:
 
 
 def _end(t: Transition) -> None:
-    """Record the reason; a county membership's end also ends the firm's active city membership."""
+    """Record the reason; a county membership's end also ends the firm's active city membership.
+
+    The city membership moves by its own consequence action (DESIGN §4), fired by the engine after this
+    one is recorded: its version is checked and bumped and it gets its own audit event, naming the cause.
+    """
     reason = t.values["reason"]
     t.subject.end_reason = reason
     if t.subject.level != PoolLevel.COUNTY:
         return
-    # No autoflush: flushing the half-changed subject here would bump its version twice in one action and
-    # raise a bare StaleDataError (not StaleVersion) outside the engine's flush when the row was stale.
+    # No autoflush: flushing the half-changed subject here would bump its version twice in one action.
     with t.session.no_autoflush:
         city = t.session.scalar(select(PoolMembership).where(
             PoolMembership.firm_id == t.subject.firm_id, PoolMembership.level == PoolLevel.CITY,
             PoolMembership.is_active))
-    if city is None:
-        return
-    source = city.state
-    city.state = t.target if source == "admitted" else "rejected"
-    city.is_active, city.end_reason, city.ended_at, city.state_entered_at = False, reason, t.now, t.now
-    record_event(
-        t.session, subject_type="membership", subject_id=city.id, firm_id=city.firm_id,
-        action=f"cascade_{t.action.name}", actor=t.actor, now=t.now, from_state=source, to_state=city.state,
-        comment=f"随县级培育库{t.action.label}联动：{END_REASON_LABELS[reason]}",
-        evidence={"cause_membership_id": t.subject.id, "reason": reason},
-    )
-    t.evidence["cascaded_membership_id"] = city.id
+    if city is not None:
+        t.cause(city, f"cascade_{t.action.name}", values={"reason": reason},
+                comment=f"随县级培育库{t.action.label}联动：{END_REASON_LABELS[reason]}")
 
 
-def _close_when_final(t: Transition, state: State) -> None:
-    if state.final:
-        t.subject.is_active = False
-        t.subject.ended_at = t.now
+def _end_reason(t: Transition) -> None:
+    t.subject.end_reason = t.values["reason"]
 
 
 REJECT_REASON = Field("reason", "不予入库的理由", kind="textarea")
 REMOVE_REASON = Field("reason", "清退原因", kind="choice",
                       choices=tuple((r.value, END_REASON_LABELS[r]) for r in REMOVE_REASONS))
+END_REASON = Field("reason", "原因", kind="choice",
+                   choices=tuple((r.value, END_REASON_LABELS[r]) for r in (*REMOVE_REASONS, *GRADUATE_REASONS)))
 GRADUATE_REASON = Field("reason", "毕业原因", kind="choice",
                         choices=tuple((r.value, END_REASON_LABELS[r]) for r in GRADUATE_REASONS))
 
@@ -161,8 +143,18 @@ MEMBERSHIP = register(Workflow(
                                        permit=_own_county_pool, effects=(_end,))),
         ("admitted", "graduated", Action("graduate", "毕业出库", NOMINATORS, fields=(GRADUATE_REASON,),
                                          permit=_own_county_pool, effects=(_end,))),
+        # Consequences of a county membership's end, named after it (never offered to a user; see `_end`).
+        ("admitted", "removed", Action("cascade_remove", "随县级培育库联动清退", NOMINATORS, fields=(END_REASON,),
+                                       consequence=True, effects=(_end_reason,))),
+        ("admitted", "graduated", Action("cascade_graduate", "随县级培育库联动毕业", NOMINATORS,
+                                         fields=(END_REASON,), consequence=True, effects=(_end_reason,))),
+        ("nominated", "rejected", Action("cascade_remove", "随县级培育库联动清退", NOMINATORS, fields=(END_REASON,),
+                                         consequence=True, effects=(_end_reason,))),
+        ("nominated", "rejected", Action("cascade_graduate", "随县级培育库联动毕业", NOMINATORS,
+                                         fields=(END_REASON,), consequence=True, effects=(_end_reason,))),
     ],
-    on_enter=_close_when_final,
+    open_flag="is_active",
+    closed_at="ended_at",
 ))
 
 
@@ -171,7 +163,7 @@ def _clean_nomination(reason, cultivation_type, batch) -> dict:
     if not isinstance(reason, str) or not reason.strip():
         errors["reason"] = "请填写推荐理由"
     if not isinstance(cultivation_type, str) or cultivation_type not in CULTIVATION_LABELS:  # a JSON list: no TypeError
-        errors["cultivation_type"] = "培育类型应为 startup（初创型）、growth（成长型）或 leading（领军型）"
+        errors["cultivation_type"] = f"请选择培育类型：{one_of(CULTIVATION_LABELS)}"
     if not isinstance(batch, str) or not BATCH_RE.match(batch.strip()):
         errors["batch"] = "入库批次格式应为“年份-批次”，如2022-1"
     if errors:
@@ -180,12 +172,8 @@ def _clean_nomination(reason, cultivation_type, batch) -> dict:
 
 
 def _check_nominator(actor, pool: Pool, firm: Firm) -> None:
-    if actor.role not in NOMINATORS:
-        raise NotPermitted("您无权推荐企业入库")
-    if actor.role == Role.COUNTY_OFFICER and (
-        firm.district_code != actor.district_code
-        or (pool.level == PoolLevel.COUNTY and pool.district_code != actor.district_code)
-    ):
+    require(actor, "pool.nominate")
+    if not (can(actor, "pool.nominate", pool) and in_scope(actor, firm.district_code)):
         raise NotPermitted("区县工作人员只能推荐本区县企业入本区县培育库或市级培育库")
 
 
@@ -206,19 +194,13 @@ def nominate(session, pool: Pool, firm: Firm, *, reason: str, cultivation_type: 
         reasons.append(Reason("county_membership", "入市级培育库须先入县级培育库"))
     if reasons:
         raise GuardFailed("该企业不符合入库条件", reasons=reasons)
-    membership = PoolMembership(
-        pool=pool, firm=firm, level=pool.level, state=MEMBERSHIP.initial, is_active=True,
-        nominated_by_id=actor.id, nominated_at=now, state_entered_at=now, **clean,
-    )
-    session.add(membership)
+    membership = PoolMembership(pool=pool, firm=firm, level=pool.level, nominated_by_id=actor.id,
+                                nominated_at=now, **clean)
     try:
-        session.flush()
+        start(session, membership, "nominate", actor=actor, now=now, comment=clean["nomination_reason"],
+              evidence={"pool_id": pool.id, "cultivation_type": cultivation_type, "batch": clean["batch"]})
     except IntegrityError as exc:  # a concurrent nomination of the same firm won the partial unique index
         raise Duplicate("该企业已有有效的入库记录") from exc
-    record_event(session, subject_type="membership", subject_id=membership.id, firm_id=firm.id,
-                 action="nominate", actor=actor, now=now, to_state=membership.state,
-                 comment=clean["nomination_reason"],
-                 evidence={"pool_id": pool.id, "cultivation_type": cultivation_type, "batch": clean["batch"]})
     return membership
 
 

@@ -29,7 +29,8 @@ PREFIX_RE = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")
 INDUSTRY_CODE_RE = re.compile(r"^[A-T]\d{2}(\d{1,2})?$")
 INDUSTRY_FORMAT_MESSAGE = "行业代码格式应为门类字母加2–4位数字，如C39"
 
-_KNOWN_TOP = {"version", "effective_year", "meta", "uscc", "size_rows", "scale_sectors", "industry"}
+_KNOWN_TOP = {"version", "effective_year", "meta", "uscc", "size_rows", "scale_sectors", "industry", "pools",
+              "eligibility"}
 
 
 class PolicyError(ValueError):
@@ -83,6 +84,8 @@ class Policy:
     scale_sectors: dict[str, ScaleSector]
     industry_map: dict[str, IndustryMapping]
     industry_sections: dict[str, tuple[int, int]]
+    county_pool_total: int  # [pools] county_total: the plan's 县级培育库 total, split into district targets
+    new_firm_months: int  # [eligibility] new_firm_months: the 新设 window in which no figures are needed
     meta: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -165,6 +168,9 @@ def _parse(data: dict[str, Any]) -> Policy:
         scale_sectors=sectors,
         industry_map=mapping,
         industry_sections=sections,
+        county_pool_total=_positive_int(_table(data, "pools"), "county_total", "pools", {"county_total"}),
+        new_firm_months=_positive_int(_table(data, "eligibility"), "new_firm_months", "eligibility",
+                                      {"new_firm_months"}),
         meta=dict(data.get("meta", {})),
         extra={k: v for k, v in data.items() if k not in _KNOWN_TOP},
     )
@@ -174,6 +180,14 @@ def _table(data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
     value = data.get(key)
     if not isinstance(value, dict) or not value:
         raise PolicyError(f"缺少表[{where}{key}]")
+    return value
+
+
+def _positive_int(table: dict[str, Any], key: str, where: str, allowed: set[str]) -> int:
+    _check_keys(table, allowed, where)
+    value = table.get(key)
+    if type(value) is not int or value <= 0:
+        raise PolicyError(f"{where}.{key}：应为正整数")
     return value
 
 

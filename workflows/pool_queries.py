@@ -9,13 +9,14 @@ not scoped: they are the plan's published figures, and an officer compares their
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, false, func, select
 from sqlalchemy.orm import contains_eager, defaultload, selectinload
 
 from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
-from models.enums import CULTIVATION_LABELS, PoolLevel, Role
+from models.enums import CULTIVATION_LABELS, PoolLevel
 from workflows.errors import NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, eligibility_reasons
+from workflows.permissions import can, is_scoped, not_own_nomination
 from workflows.pools import all_pools, eligible_clause, pool_counts
 from workflows.queries import Page, name_or_uscc, scope_firms
 from workflows.reasons import Reason
@@ -181,22 +182,41 @@ class ReviewItem:
         return self.membership.firm.latest_indicator
 
 
-def review_stmt(actor, pool_id: int | None = None):
+@dataclass(frozen=True)
+class ReviewFilters:
+    """The queue's filters: a pool, a firm's name or USCC, a district (city staff; an officer's scope is
+    their district already), and `decidable`: only the nominations this viewer may decide."""
+
+    pool_id: int | None = None
+    q: str | None = None
+    district: str | None = None
+    decidable: bool = False
+
+
+def review_stmt(actor, filters: ReviewFilters = ReviewFilters()):
     """Pending nominations the actor reviews: city staff (and leaders, reading) every pool; a county officer
     their own county pool only (the city pool is city staff's to decide)."""
     stmt = scoped_memberships(actor).where(PoolMembership.state == PENDING)
-    if actor.role == Role.COUNTY_OFFICER:
+    if is_scoped(actor):
         own_pool = select(Pool.id).where(Pool.level == PoolLevel.COUNTY, Pool.district_code == actor.district_code)
         stmt = stmt.where(PoolMembership.pool_id.in_(own_pool.scalar_subquery()))
-    if pool_id is not None:
-        stmt = stmt.where(PoolMembership.pool_id == pool_id)
+        if filters.decidable:  # four eyes: not what they nominated themselves
+            stmt = stmt.where(not_own_nomination(actor))
+    elif filters.decidable and not can(actor, "membership.decide"):
+        stmt = stmt.where(false())  # leaders read the queue and decide nothing
+    if filters.pool_id is not None:
+        stmt = stmt.where(PoolMembership.pool_id == filters.pool_id)
+    if filters.q:
+        stmt = stmt.where(name_or_uscc(filters.q))
+    if filters.district and not is_scoped(actor):
+        stmt = stmt.where(Firm.district_code == filters.district)
     return stmt
 
 
-def review_queue(session, actor, today: date, *, pool_id: int | None = None, page: int = 1,
+def review_queue(session, actor, today: date, filters: ReviewFilters = ReviewFilters(), *, page: int = 1,
                  per_page: int = 50) -> Page:
     """Oldest nomination first; each item's eligibility is re-checked now, as `admit` will check it."""
-    stmt = review_stmt(actor, pool_id)
+    stmt = review_stmt(actor, filters)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.scalars(
         stmt.options(defaultload(PoolMembership.firm).selectinload(Firm.indicators))

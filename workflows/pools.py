@@ -2,17 +2,17 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, select
 
-from models import AnnualIndicator, Firm, Pool, PoolMembership
-from models.enums import FirmStatus, PoolLevel, Role, SizeClass, Stage
+from models import Firm, Pool, PoolMembership
+from models.enums import PoolLevel
 from workflows.audit import diff, record_event
-from workflows.errors import NotFound, NotPermitted, ValidationFailed
-from workflows.membership import admitted_count, lock_pool, new_firm_months
-from workflows.rules.eligibility import new_firm_cutoff
+from workflows.errors import NotFound, ValidationFailed
+from workflows.membership import admitted_count, lock_pool
+from workflows.permissions import require
+from workflows.policy import default_policy
+from workflows.rules.eligibility import eligible_clause as rules_clause
 from workflows.rules.targets import split_targets
-
-COUNTY_TOTAL = 45_000  # the plan's 县级培育库 total (seed §二)
 
 
 def get_pool(session, pool_id: int) -> Pool:
@@ -38,8 +38,7 @@ def pool_counts(session) -> dict[int, dict[str, int]]:
 
 
 def _require_admin(actor) -> None:
-    if actor.role != Role.ADMIN:
-        raise NotPermitted("只有系统管理员可以调整培育库目标和容量")
+    require(actor, "pool.configure")
 
 
 def _clean_int(value, name: str, label: str, *, allow_none: bool) -> int | None:
@@ -112,19 +111,19 @@ def update_pools(session, changes: dict[int, dict], *, actor, now: datetime, com
 def _check_county_total(session) -> None:
     """Summed in SQL after the flush: this edit's targets plus every other district's as committed."""
     total = session.scalar(select(func.sum(Pool.target)).where(Pool.level == PoolLevel.COUNTY)) or 0
-    if total != COUNTY_TOTAL:
+    if total != county_total():
         raise ValidationFailed("县级培育库目标合计不符", fields={
-            "target": f"县级培育库目标合计须为{COUNTY_TOTAL}，调整后为{total}；请同时调整多个区县"})
+            "target": f"县级培育库目标合计须为{county_total()}，调整后为{total}；请同时调整多个区县"})
 
 
 def eligible_clause(today: date):
-    """DESIGN §9 in SQL, as `workflows.rules.eligibility` states it (same cutoff date, not a 30-day month)."""
-    cutoff = new_firm_cutoff(today, new_firm_months())
-    has_rows = exists().where(AnnualIndicator.firm_id == Firm.id)
-    return and_(Firm.stage == Stage.ENTERPRISE, Firm.status == FirmStatus.ACTIVE, ~Firm.abnormal,
-                ~Firm.serious_violation,
-                or_(and_(has_rows, Firm.size_class.in_([SizeClass.SMALL, SizeClass.MICRO])),
-                    and_(~has_rows, Firm.registered_on > cutoff)))
+    """DESIGN §9 in SQL: the rules of `workflows.rules.eligibility`, with the policy's 新设 window."""
+    return rules_clause(today, default_policy().new_firm_months)
+
+
+def county_total() -> int:
+    """The plan's 县级培育库 total (seed §二), policy data: the county targets must add up to it."""
+    return default_policy().county_pool_total
 
 
 def eligible_counts(session, today: date) -> dict[str, int]:
@@ -136,7 +135,7 @@ def eligible_counts(session, today: date) -> dict[str, int]:
 def propose_split(session, today: date) -> dict[str, int]:
     pools = session.scalars(select(Pool).where(Pool.level == PoolLevel.COUNTY)).all()
     counts = eligible_counts(session, today)
-    return split_targets(COUNTY_TOTAL, {p.district_code: counts.get(p.district_code, 0) for p in pools})
+    return split_targets(county_total(), {p.district_code: counts.get(p.district_code, 0) for p in pools})
 
 
 def apply_split(session, split: dict[str, int], *, actor, now: datetime) -> dict:

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from models import AuditEvent, Firm, UpgradeCase
-from models.enums import FirmStatus, IndustryTag, Role, SizeClass, Stage
+from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
+from workflows.permissions import is_scoped
 from workflows.rules.fields import clean_bool
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
@@ -29,7 +29,7 @@ class Page:
 
 def scope_firms(stmt, actor):
     """County officers see only their own district, on every list and every lookup."""
-    if actor.role == Role.COUNTY_OFFICER:
+    if is_scoped(actor):
         return stmt.where(Firm.district_code == actor.district_code)
     return stmt
 
@@ -142,7 +142,7 @@ def firm_lineage_ids(firm: Firm) -> list[int]:
 
 
 def firm_history_stmt(firm: Firm, kinds: set[str] | None = None, actions: set[str] | None = None):
-    """Every audit event of the firm's lineage (its own edits, its cases, later its memberships), newest first.
+    """Every audit event of the firm's lineage (its own edits, its cases, its pool memberships), newest first.
 
     Filtering by `AuditEvent.subject_type` rather than a fixed list lets a new kind of subject show up
     on the timeline without touching this query.
@@ -177,7 +177,3 @@ def firm_history_facets(session, firm: Firm) -> list[tuple[str, str]]:
 def case_history(session, case: UpgradeCase) -> list[AuditEvent]:
     stmt = select(AuditEvent).where(AuditEvent.subject_type == "case", AuditEvent.subject_id == case.id)
     return list(session.scalars(stmt.order_by(AuditEvent.at, AuditEvent.id)))
-
-
-def firm_detail_options():
-    return (selectinload(Firm.indicators),)

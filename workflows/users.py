@@ -73,3 +73,8 @@ def user_for_token(session, token: str) -> User | None:
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user
+
+
+def display_names(session) -> dict[str, str]:
+    """{login id: the name pages show} for every user, in one query (a city has a few hundred users)."""
+    return dict(session.execute(select(User.username, User.label)).all())

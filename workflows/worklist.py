@@ -10,7 +10,7 @@ sorting by days is sorting by `state_entered_at`: the database answers both with
 identically on SQLite and PostgreSQL.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from models import District, Firm, UpgradeCase, User
-from models.enums import Role
 from workflows.case_flows import CASE_WORKFLOWS
-from workflows.case_flows.common import local_date
-from workflows.errors import ValidationFailed
+from workflows.errors import ValidationFailed, one_of
 from workflows.ladder import CASE_LABELS
+from workflows.permissions import is_scoped
 from workflows.queries import Page, name_or_uscc, scope_firms
+from workflows.timefmt import local_date
 
 SORTS = {"days": "停留天数", "opened": "发起日期", "name": "企业名称"}
 DIRECTIONS = {"desc": "降序", "asc": "升序"}
@@ -110,10 +110,10 @@ def worklist_filters(args: Mapping[str, str]) -> WorklistFilters:
             errors["min_days"] = f"停留天数应为0至{MAX_DAYS}之间的整数"
     sort = text("sort") or DEFAULT_SORT
     if sort not in SORTS:
-        errors["sort"] = f"不支持按“{sort}”排序，可按{'、'.join(SORTS.values())}排序"
+        errors["sort"] = f"不支持按“{sort}”排序，可按{one_of(SORTS)}排序"
     direction = text("dir") or DEFAULT_DIRECTION
     if direction not in DIRECTIONS:
-        errors["dir"] = "排序方向应为 asc（升序）或 desc（降序）"
+        errors["dir"] = f"排序方向应为{one_of(DIRECTIONS)}"
     if errors:
         raise ValidationFailed("筛选条件有误", fields=errors)
     return WorklistFilters(kind, state, district, q, min_days, sort, direction)
@@ -156,7 +156,7 @@ def _narrow(stmt, actor, filters: WorklistFilters, now: datetime):
         stmt = stmt.where(UpgradeCase.kind == filters.kind)
     if filters.state:
         stmt = stmt.where(UpgradeCase.state == filters.state)
-    if filters.district and actor.role != Role.COUNTY_OFFICER:  # an officer's scope is their district already
+    if filters.district and not is_scoped(actor):  # an officer's scope is their district already
         stmt = stmt.where(Firm.district_code == filters.district)
     if filters.q:
         stmt = stmt.where(name_or_uscc(filters.q))
@@ -183,7 +183,7 @@ def worklist_select(actor, filters: WorklistFilters, now: datetime):
         select(
             UpgradeCase.id, UpgradeCase.kind, UpgradeCase.state, UpgradeCase.opened_at,
             UpgradeCase.state_entered_at, Firm.uscc, Firm.name, District.name.label("district_name"),
-            func.coalesce(func.nullif(assignee.display_name, ""), assignee.username).label("assignee"),
+            assignee.label.label("assignee"),
         )
         .select_from(UpgradeCase)
         .join(Firm, UpgradeCase.firm_id == Firm.id)
@@ -193,7 +193,8 @@ def worklist_select(actor, filters: WorklistFilters, now: datetime):
     return _narrow(stmt, actor, filters, now).order_by(*_order(filters))
 
 
-def _item(row, now: datetime) -> WorkItem:
+def work_item(row, now: datetime) -> WorkItem:
+    """A row of `worklist_select` as the page and the export show it."""
     return WorkItem(*row[:9], days=days_in_state(row.state_entered_at, now))
 
 
@@ -204,14 +205,7 @@ def count_worklist(session, actor, filters: WorklistFilters, now: datetime) -> i
 
 def worklist_page(session, actor, filters: WorklistFilters, now: datetime, page: int, per_page: int) -> Page:
     rows = session.execute(worklist_select(actor, filters, now).limit(per_page).offset((page - 1) * per_page))
-    return Page([_item(row, now) for row in rows], count_worklist(session, actor, filters, now), page, per_page)
-
-
-def iter_worklist(session, actor, filters: WorklistFilters, now: datetime, *, batch: int = 1000) -> Iterator[WorkItem]:
-    """Every row of the list, fetched in batches (a server-side cursor on PostgreSQL), for exports."""
-    result = session.execute(worklist_select(actor, filters, now).execution_options(yield_per=batch))
-    for row in result:
-        yield _item(row, now)
+    return Page([work_item(row, now) for row in rows], count_worklist(session, actor, filters, now), page, per_page)
 
 
 @dataclass

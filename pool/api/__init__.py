@@ -8,10 +8,6 @@ from workflows.users import user_for_token
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class Unauthenticated(Exception):
-    pass
-
-
 @bp.before_request
 def authenticate():
     header = request.headers.get("Authorization", "")

@@ -9,49 +9,34 @@ from flask import g, jsonify
 
 from models import db
 from pool.api import bp
-from pool.api.serialize import case_detail, domain_read, domain_write, event_dict, json_body
+from pool.api.access import requires
+from pool.api.serialize import action_envelope, case_detail, event_dict, json_body
 from pool.clock import now
+from pool.uow import unit_of_work
 from workflows import queries
-from workflows.errors import ValidationFailed
 from workflows.machine import fire
 
 
 @bp.get("/cases/<int:case_id>")
-@domain_read
+@requires("domain.read")
 def get_case(case_id):
     return jsonify(case_detail(queries.case_by_id(db.session, case_id, g.actor), g.actor))
 
 
-def _version_and_comment(body: dict) -> tuple[int, str]:
-    """Take the envelope keys out of the body; a missing or non-integer version is a 400, not a 409."""
-    errors = {}
-    version = body.pop("version", None)
-    if isinstance(version, str) and version.strip().isdigit():
-        version = int(version)
-    if not isinstance(version, int) or isinstance(version, bool):
-        errors["version"] = "须提供案件的当前版本号（整数）"
-    comment = body.pop("comment", None) or ""
-    if not isinstance(comment, str):
-        errors["comment"] = "备注应为文本"
-    if errors:
-        raise ValidationFailed("提交的内容有误", fields=errors)
-    return version, comment
-
-
 @bp.post("/cases/<int:case_id>/actions/<action>")
-@domain_write
+@requires("domain.write")
 def post_action(case_id, action):
     case = queries.case_by_id(db.session, case_id, g.actor)
     body = json_body()
-    version, comment = _version_and_comment(body)  # what remains in `body` are the action's fields
-    fire(db.session, case, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
-         values=body)
-    db.session.commit()
+    version, comment = action_envelope(body, "案件")  # what remains in `body` are the action's fields
+    with unit_of_work():
+        fire(db.session, case, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
+             values=body)
     return jsonify(case_detail(case, g.actor))
 
 
 @bp.get("/cases/<int:case_id>/history")
-@domain_read
+@requires("domain.read")
 def case_history(case_id):
     """The case's events, oldest first, from its opening on."""
     case = queries.case_by_id(db.session, case_id, g.actor)

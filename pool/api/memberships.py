@@ -18,10 +18,12 @@ from flask import g, jsonify
 
 from models import db
 from pool.api import bp
+from pool.api.access import requires
 from pool.api.pools import membership_body
-from pool.api.serialize import domain_read, domain_write, json_body
+from pool.api.serialize import action_envelope, is_int, json_body
 from pool.clock import now
 from pool.errors import error_body
+from pool.uow import unit_of_work
 from workflows import pool_queries
 from workflows.errors import DomainError, ValidationFailed
 from workflows.machine import Action
@@ -30,41 +32,21 @@ from workflows.membership import MEMBERSHIP, act
 BULK_MAX = 500
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _version_and_comment(body: dict) -> tuple[int, str]:
-    """Take the envelope keys out of the body; a missing or non-integer version is a 400, not a 409."""
-    errors = {}
-    version = body.pop("version", None)
-    if isinstance(version, str) and version.strip().isdigit():
-        version = int(version)
-    if not _is_int(version):
-        errors["version"] = "须提供入库记录的当前版本号（整数）"
-    comment = body.pop("comment", None) or ""
-    if not isinstance(comment, str):
-        errors["comment"] = "备注应为文本"
-    if errors:
-        raise ValidationFailed("提交的内容有误", fields=errors)
-    return version, comment
-
-
 @bp.get("/memberships/<int:membership_id>")
-@domain_read
+@requires("domain.read")
 def get_membership(membership_id):
     return jsonify(membership_body(pool_queries.membership_by_id(db.session, membership_id, g.actor)))
 
 
 @bp.post("/memberships/<int:membership_id>/actions/<action>")
-@domain_write
+@requires("domain.write")
 def post_membership_action(membership_id, action):
     membership = pool_queries.membership_by_id(db.session, membership_id, g.actor)
     body = json_body()
-    version, comment = _version_and_comment(body)
-    act(db.session, membership, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
-        values=body)
-    db.session.commit()
+    version, comment = action_envelope(body, "入库记录")
+    with unit_of_work():
+        act(db.session, membership, action, actor=g.actor, now=now(), expected_version=version, comment=comment,
+            values=body)
     return jsonify(membership_body(membership))
 
 
@@ -86,7 +68,7 @@ def _bulk_items(items) -> list[tuple[int, int]]:
             "items": f"一次最多处理{BULK_MAX}条，本次{len(items)}条，请分批提交"})
     errors, seen, clean = {}, set(), []
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or not _is_int(item.get("id")) or not _is_int(item.get("version")):
+        if not isinstance(item, dict) or not is_int(item.get("id")) or not is_int(item.get("version")):
             errors[f"items[{i}]"] = "每条应为 {\"id\": 整数, \"version\": 整数}"
         elif item["id"] in seen:
             errors[f"items[{i}]"] = f"记录 {item['id']} 重复出现"
@@ -99,7 +81,7 @@ def _bulk_items(items) -> list[tuple[int, int]]:
 
 
 @bp.post("/memberships/bulk/<action>")
-@domain_write
+@requires("domain.write")
 def post_bulk_action(action):
     body = json_body()
     items = _bulk_items(body.pop("items", None))
@@ -111,13 +93,12 @@ def post_bulk_action(action):
     results = []
     for membership_id, version in items:
         try:
-            membership = pool_queries.membership_by_id(db.session, membership_id, actor)
-            act(db.session, membership, action, actor=actor, now=now(), expected_version=version,
-                comment=comment, values=dict(body))
-            state, new_version = membership.state, membership.version
-            db.session.commit()
+            with unit_of_work():
+                membership = pool_queries.membership_by_id(db.session, membership_id, actor)
+                act(db.session, membership, action, actor=actor, now=now(), expected_version=version,
+                    comment=comment, values=dict(body))
+                state, new_version = membership.state, membership.version
         except DomainError as exc:
-            db.session.rollback()
             error = error_body(exc.code, exc.message, exc.fields, [r.to_dict() for r in exc.reasons])["error"]
             results.append({"id": membership_id, "ok": False, "error": error, "state": None, "version": None})
         else:

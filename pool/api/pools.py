@@ -17,23 +17,14 @@ from flask import g, jsonify, request, url_for
 
 from models import db
 from pool.api import bp
-from pool.api.serialize import (
-    admin_only,
-    domain_read,
-    domain_write,
-    json_body,
-    membership_detail,
-    membership_summary,
-    pool_dict,
-    pool_read,
-)
+from pool.api.access import requires
+from pool.api.serialize import json_body, membership_detail, membership_summary, pool_dict
 from pool.clock import now, today
+from pool.uow import unit_of_work
 from workflows import pool_queries, queries
 from workflows.errors import ValidationFailed
 from workflows.membership import eligibility_reasons, nominate
 from workflows.pools import all_pools, get_pool, pool_counts, update_pools
-
-POOL_KEYS = ("target", "capacity")
 
 
 def _comment(body: dict) -> str:
@@ -48,7 +39,7 @@ def _pool_body(pool) -> dict:
 
 
 @bp.get("/pools")
-@pool_read
+@requires("pool.read")
 def list_pools():
     counts = pool_counts(db.session)
     items = [pool_dict(p, counts.get(p.id, {})) for p in all_pools(db.session)]
@@ -56,13 +47,13 @@ def list_pools():
 
 
 @bp.get("/pools/<int:pool_id>")
-@pool_read
+@requires("pool.read")
 def get_pool_view(pool_id):
     return jsonify(_pool_body(get_pool(db.session, pool_id)))
 
 
 @bp.patch("/pools/<int:pool_id>")
-@admin_only
+@requires("pool.configure")
 def patch_pool(pool_id):
     """`{"target": n, "capacity": n|null, "comment"}`; unknown keys and an empty edit are refused (400)."""
     pool = get_pool(db.session, pool_id)
@@ -70,8 +61,8 @@ def patch_pool(pool_id):
     comment = _comment(body)
     if not body:
         raise ValidationFailed("请提供要调整的目标或容量", fields={"body": "须包含 target 或 capacity"})
-    changes = update_pools(db.session, {pool.id: body}, actor=g.actor, now=now(), comment=comment)
-    db.session.commit()
+    with unit_of_work():
+        changes = update_pools(db.session, {pool.id: body}, actor=g.actor, now=now(), comment=comment)
     return jsonify({**_pool_body(pool), "changes": changes.get(pool.id, {})})
 
 
@@ -104,13 +95,13 @@ def _bulk_changes(body: dict) -> dict[int, dict]:
 
 
 @bp.patch("/pools")
-@admin_only
+@requires("pool.configure")
 def patch_pools():
     """Several pools in one all-or-nothing edit: the way to move target from one district to another."""
     body = json_body()
     comment = _comment(body)
-    changes = update_pools(db.session, _bulk_changes(body), actor=g.actor, now=now(), comment=comment)
-    db.session.commit()
+    with unit_of_work():
+        changes = update_pools(db.session, _bulk_changes(body), actor=g.actor, now=now(), comment=comment)
     counts = pool_counts(db.session)
     items = [pool_dict(p, counts.get(p.id, {})) for p in all_pools(db.session)]
     return jsonify({"items": items, "total": len(items),
@@ -118,7 +109,7 @@ def patch_pools():
 
 
 @bp.post("/pools/<int:pool_id>/nominations")
-@domain_write
+@requires("domain.write")
 def post_nomination(pool_id):
     pool = get_pool(db.session, pool_id)
     body = json_body()
@@ -126,17 +117,17 @@ def post_nomination(pool_id):
     if not isinstance(uscc, str) or not uscc.strip():
         raise ValidationFailed("请填写统一社会信用代码", fields={"uscc": "此项必填"})
     firm = pool_queries.firm_for_nomination(db.session, uscc)
-    membership = nominate(db.session, pool, firm, reason=body.get("reason"),
-                          cultivation_type=body.get("cultivation_type"), batch=body.get("batch"),
-                          actor=g.actor, now=now())
-    db.session.commit()
+    with unit_of_work():
+        membership = nominate(db.session, pool, firm, reason=body.get("reason"),
+                              cultivation_type=body.get("cultivation_type"), batch=body.get("batch"),
+                              actor=g.actor, now=now())
     response = jsonify(membership_body(membership))
     response.headers["Location"] = url_for("api.get_membership", membership_id=membership.id)
     return response, 201
 
 
 @bp.get("/pools/<int:pool_id>/members")
-@domain_read
+@requires("domain.read")
 def list_members(pool_id):
     get_pool(db.session, pool_id)
     filters = pool_queries.member_filters(request.args)

@@ -1,4 +1,4 @@
-"""The API's edge, shared by its views: reading request bodies, role gates, and the JSON shapes of DESIGN §8.
+"""The API's edge, shared by its views: reading request bodies and the JSON shapes of DESIGN §8.
 
 Output conventions, chosen once so every route agrees:
 - Money goes out as a string with two decimals ("1500.00"), never a float, so 万元 figures survive exactly;
@@ -9,49 +9,24 @@ Output conventions, chosen once so every route agrees:
 - Names are returned exactly as typed (HTML included): JSON is data, escaping is the renderer's job.
 """
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from functools import wraps
-from zoneinfo import ZoneInfo
 
-from flask import g, request
+from flask import request
 
 from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, UpgradeCase
-from models.enums import CULTIVATION_LABELS, END_REASON_LABELS, Role
+from models.enums import CULTIVATION_LABELS, END_REASON_LABELS
 from models.firm import INDICATOR_FIELDS
-from workflows.errors import NotPermitted, ValidationFailed
+from workflows.errors import ValidationFailed
 from workflows.ladder import CASE_LABELS
 from workflows.machine import workflow_for
+from workflows.timefmt import iso_local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
 MONEY_FIELDS = frozenset({"revenue", "tax", "profit", "rd_expense", "total_assets", "export"})
-READERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER})
-WRITERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER})
-POOL_READERS = READERS | {Role.ADMIN}  # admins set targets and capacities, so they see the pools (not members)
 
 
 # --- request side ----------------------------------------------------------------------------------------
-
-def _gate(roles: frozenset, message: str) -> Callable:
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if g.actor.role not in roles:
-                raise NotPermitted(message)
-            return view(*args, **kwargs)
-        return wrapped
-    return decorator
-
-
-# Admins manage users, not firms: they are refused even reads. Leaders read everything and write nothing,
-# refused before any validation so a leader never learns more from a write than "not permitted".
-domain_read = _gate(READERS, "您的角色无权查看企业和案件数据")
-domain_write = _gate(WRITERS, "您的角色无权修改企业和案件数据")
-pool_read = _gate(POOL_READERS, "您的角色无权查看培育库")
-admin_only = _gate(frozenset({Role.ADMIN}), "只有系统管理员可以调整培育库目标和容量")
-
 
 def json_body() -> dict:
     """The request's JSON object; an empty body is {}. Content-Type is not insisted on (curl users forget it)."""
@@ -66,14 +41,31 @@ def json_body() -> dict:
     return body
 
 
+def is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def action_envelope(body: dict, record: str) -> tuple[int, str]:
+    """Take `version` and `comment` out of an action's body, leaving the action's fields; a missing or
+    non-integer version is a 400 (the request is malformed), never a 409 (a stale copy)."""
+    errors = {}
+    version = body.pop("version", None)
+    if isinstance(version, str) and version.strip().isdigit():
+        version = int(version)
+    if not is_int(version):
+        errors["version"] = f"须提供{record}的当前版本号（整数）"
+    comment = body.pop("comment", None) or ""
+    if not isinstance(comment, str):
+        errors["comment"] = "备注应为文本"
+    if errors:
+        raise ValidationFailed("提交的内容有误", fields=errors)
+    return version, comment
+
+
 # --- response side ---------------------------------------------------------------------------------------
 
 def iso_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    return iso_local(value)
 
 
 def iso_date(value: date | None) -> str | None:

@@ -9,14 +9,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from models import User, db
-from models.enums import Role
 from pool.auth.forms import LoginForm
 from pool.extensions import login_manager
+from workflows.permissions import can
 
 bp = Blueprint("auth", __name__)
-
-# Roles that may read firms and cases; admin manages users only (DESIGN §1).
-DOMAIN_READERS = (Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER)
 
 
 @login_manager.user_loader
@@ -25,13 +22,14 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def roles_required(*roles):
-    """Pages a role may not reach answer 403, whatever the link that led there."""
+def requires(capability: str):
+    """A page whose capability (`workflows.permissions`) the user's role lacks answers 403, whatever the
+    link that led there; the subject's own checks (district, four eyes) follow in the view or workflow."""
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not can(current_user, capability):
                 abort(403)
             return view(*args, **kwargs)
         return wrapped

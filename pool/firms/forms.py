@@ -1,4 +1,4 @@
-"""The firm pages' forms: the list filter (GET) and the editing forms (POST, with a CSRF token).
+"""The firm pages' forms: the list and timeline filters (GET) and the editing forms (POST, with a CSRF token).
 
 None of these forms validates values itself. The filter form only re-fills its inputs; the values are
 validated by `workflows.queries.firm_filters`, the same function the API uses. No CSRF token there: the
@@ -30,7 +30,6 @@ from workflows.rules.fields import REQUIRED_ON_CREATE
 
 ANY = SelectChoice("", "全部")
 YES_NO = [ANY, SelectChoice("true", "是"), SelectChoice("false", "否")]
-FLAG_FILTERS = ("abnormal", "serious_violation", "tech_sme", "high_tech")
 
 
 def _choices(enum, labels) -> list[SelectChoice]:
@@ -60,6 +59,20 @@ class FirmFilterForm(Form):
 
 # ------------------------------------------------------------------------------------------- editing
 
+
+
+class TimelineFilterForm(Form):
+    """The firm timeline's filter (GET, like the list's): kinds and actions are those the firm's history holds."""
+
+    kind = SelectField("记录类别", validate_choice=False)
+    action = SelectField("操作", validate_choice=False)
+
+    @classmethod
+    def for_request(cls, args, kinds: list[tuple[str, str]], actions: list[tuple[str, str]]):
+        form = cls(args)
+        form.kind.choices = [ANY, *(SelectChoice(v, t) for v, t in kinds)]
+        form.action.choices = [ANY, *(SelectChoice(v, t) for v, t in actions)]
+        return form
 
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)

@@ -1,8 +1,9 @@
-"""Firm list and firm detail pages; the editing pages live in `pool.firms.edit`, on the same blueprint.
+"""Firm list (with its Excel export) and firm detail pages; the editing pages (`pool.firms.edit`) and the
+full timeline (`pool.firms.history`) register on the same blueprint.
 
 Both go through the same read queries as the API (`workflows.queries`), so the district scope is the
 API's: a county officer's list holds only their district, and another district's firm is "not found".
-The editing buttons appear only for users `workflows.firms.can_edit` lets edit the firm.
+The editing buttons appear only for users `workflows.permissions` lets edit the firm (`firm.edit`).
 """
 
 from flask import Blueprint, current_app, render_template, request
@@ -10,13 +11,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from models import District, db
-from models.enums import Role
 from pool import clock
-from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.auth.views import requires
+from pool.exports.views import send_export
 from pool.firms.display import case_rows, district_names, ladder_steps, size_note, timeline
 from pool.firms.forms import FirmFilterForm
 from workflows.errors import ValidationFailed
-from workflows.firms import DOMAIN_EDITORS, can_edit
+from workflows.permissions import can, is_scoped
 from workflows.queries import (
     FILTERS,
     Page,
@@ -36,11 +37,11 @@ PAGING_LABELS = {"page": "页码", "per_page": "每页条数"}
 
 
 @bp.route("/")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def index():
     districts = list(db.session.scalars(select(District).order_by(District.sort_order, District.code)))
     form = FirmFilterForm.for_request(request.args, districts)
-    officer = current_user.role == Role.COUNTY_OFFICER
+    officer = is_scoped(current_user)
     error, status = None, 200
     try:
         filters = firm_filters(request.args)
@@ -64,8 +65,15 @@ def index():
     return render_template(
         "firms/list.html", form=form, page=page, error=error, error_rows=error_rows, query=query, officer=officer,
         own_district=own_district, filtered=bool(set(query) - {"per_page"}),
-        may_create=current_user.role in DOMAIN_EDITORS,
+        may_create=can(current_user, "firm.edit"),
     ), status
+
+
+@bp.route("/export.xlsx")
+@requires("domain.read")
+def export():
+    """The firm list (企业名录) as shown, every page of it; a bad filter gets the list page's 400."""
+    return send_export("firms", request.args, on_invalid=index)
 
 
 def parse_list_paging(args) -> tuple[int, int]:
@@ -74,7 +82,7 @@ def parse_list_paging(args) -> tuple[int, int]:
 
 
 @bp.route("/<uscc>")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def detail(uscc: str):
     firm = firm_by_uscc(db.session, uscc, current_user)
     names = district_names(db.session)
@@ -85,8 +93,8 @@ def detail(uscc: str):
         size_note=size_note(firm),
         cases=case_rows(firm_cases(db.session, firm), clock.now()),
         timeline=timeline(db.session, firm_history(db.session, firm), names),
-        may_edit=can_edit(current_user, firm.district_code),
+        may_edit=can(current_user, "firm.edit", firm),
     )
 
 
-from pool.firms import edit  # noqa: E402, F401  (registers the editing routes on `bp`)
+from pool.firms import edit, history  # noqa: E402, F401  (register the editing and timeline routes on `bp`)

@@ -1,1 +1,1 @@
-"""Data import (upload page, background runs, reports) and list exports (导出Excel, background exports)."""
+"""Data import: the upload page, runs in the background (`runner`, whose threads also carry export jobs), reports."""

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from models import ImportRun, User, db
 from models.enums import ImportStatus
 from pool import clock
+from pool.uow import unit_of_work
 from workflows.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -209,52 +210,60 @@ def report_path(app: Flask, run_id: int) -> Path:
 
 def execute(app: Flask, run_id: int) -> None:
     """Run one queued import to its end, following `workflows.importing.run`'s contract: the engine never
-    commits; commit once after it, or roll back and record the failure in a fresh transaction."""
+    commits. Two units of work: a short one marks the run started, the import's own one commits once at
+    its end; when the import raises, its unit is rolled back and the failure is recorded in a third."""
     with app.app_context():
         session = db.session
         progress = Progress(progress_path(app, run_key(run_id)))
         try:
             from workflows.importing.run import execute_import
 
-            run = session.get(ImportRun, run_id)
-            if run is None or run.status != ImportStatus.QUEUED:
+            with unit_of_work(session):
+                run, actor = _start(app, session, run_id)
+            if actor is None:
                 return
-            actor = session.get(User, run.actor_id) if run.actor_id else None
-            if actor is None or not actor.active:
-                _finish_failed(session, run_id, NO_ACTOR)
-                return
-            run.status, run.started_at = ImportStatus.RUNNING, clock.now()
-            run.report_path = str(report_path(app, run_id))
-            session.commit()
             Path(run.report_path).parent.mkdir(parents=True, exist_ok=True)
             write_progress(progress.path, rows_done=0, rows_total=None, phase="read", fraction=0.0)
-            execute_import(session, run, Path(run.stored_path), actor=actor, now=clock.now(), today=clock.today(),
-                           progress=progress)
-            if run.status in OPEN_STATUSES:  # the engine settles every run; never leave a finished one open
-                raise RuntimeError("import run left open by the engine")
-            session.commit()
+            with unit_of_work(session):
+                execute_import(session, run, Path(run.stored_path), actor=actor, now=clock.now(),
+                               today=clock.today(), progress=progress)
+                if run.status in OPEN_STATUSES:  # the engine settles every run; never leave a finished one open
+                    raise RuntimeError("import run left open by the engine")
         except DomainError as exc:  # refused as a whole (not permitted, an option the engine does not know)
-            session.rollback()
             _finish_failed(session, run_id, REFUSED.format(message=exc.message))
         except Exception as exc:  # noqa: BLE001 - any failure: nothing of the file stays, the run says so
             log.exception("import run %s failed", run_id)
-            session.rollback()
             _finish_failed(session, run_id, CRASHED.format(name=type(exc).__name__))
         finally:
             progress.path.unlink(missing_ok=True)
             session.remove()
 
 
+def _start(app: Flask, session, run_id: int) -> tuple[ImportRun | None, User | None]:
+    """Mark a queued run running, or failed when its importer's account is gone; (run, None): nothing to do."""
+    from workflows.importing.run import mark_failed
+
+    run = session.get(ImportRun, run_id)
+    if run is None or run.status != ImportStatus.QUEUED:
+        return run, None
+    actor = session.get(User, run.actor_id) if run.actor_id else None
+    if actor is None or not actor.active:
+        mark_failed(session, run_id, NO_ACTOR, now=clock.now())
+        return run, None
+    run.status, run.started_at = ImportStatus.RUNNING, clock.now()
+    run.report_path = str(report_path(app, run_id))
+    return run, actor
+
+
 def _finish_failed(session, run_id: int, message: str) -> None:
-    """A fresh transaction: the failed import's own one is gone, this only records the outcome."""
+    """A fresh unit of work: the failed import's own one is gone, this only records the outcome."""
     from workflows.importing.run import mark_failed
 
     try:
-        if mark_failed(session, run_id, message, now=clock.now()) is not None:
-            session.commit()
+        with unit_of_work(session):
+            mark_failed(session, run_id, message, now=clock.now())
     except Exception:  # noqa: BLE001 - the database itself is down: the next recovery marks the run
         log.exception("could not mark import run %s failed", run_id)
-        session.rollback()
 
 
 def claim(run: ImportRun) -> None:
@@ -293,20 +302,18 @@ def recover_quietly() -> None:
     if sqlite and any_live():
         return
     try:
-        raw = session.connection().connection.dbapi_connection if sqlite else None
-        try:
-            if raw is not None:
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_RECOVERY_WAIT_MS}")
-            changed = bool(recover_interrupted(session, clock.now()))
-            if changed:
-                session.flush()  # the write, and so the wait for the lock, happens here
-        finally:
-            if raw is not None:  # before the connection goes back to the pool
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        session.commit() if changed else session.rollback()
+        with unit_of_work(session):  # its own transaction, ended before the page's queries run
+            raw = session.connection().connection.dbapi_connection if sqlite else None
+            try:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_RECOVERY_WAIT_MS}")
+                if recover_interrupted(session, clock.now()):
+                    session.flush()  # the write, and so the wait for the lock, happens here
+            finally:
+                if raw is not None:  # before the connection goes back to the pool
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     except Exception:  # noqa: BLE001 - a page must still open; `flask imports recover` does it loudly
         log.warning("import run recovery skipped", exc_info=True)
-        session.rollback()
 
 
 def live_progress(run: ImportRun) -> dict:

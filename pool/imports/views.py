@@ -20,18 +20,19 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from models import ImportRun, db
-from models.enums import IMPORT_STATUS_LABELS, ImportStatus, Role
+from models.enums import IMPORT_STATUS_LABELS, ImportStatus
 from pool import clock
-from pool.auth.views import roles_required
-from pool.exports import XLSX_MIMETYPE, content_disposition
+from pool.auth.views import requires
+from pool.exports.xlsx import XLSX_MIMETYPE, content_disposition
 from pool.imports import runner
 from pool.imports.forms import KIND_LABELS, UNIT_LABELS, UploadForm
 from pool.imports.reports import read_report
 from pool.imports.uploads import display_name, install_size_limit, limit_bytes, limit_text, store_upload
+from pool.uow import unit_of_work
+from workflows.permissions import is_scoped, scope_district
 
 bp = Blueprint("imports", __name__)
 
-IMPORTERS = (Role.CITY_STAFF, Role.COUNTY_OFFICER)
 RECENT_RUNS = 20
 INLINE_PROBLEMS = 50
 PHASES = {"read": "读取文件", "check": "逐行检查", "write": "写入数据", "report": "生成报告", "done": "收尾"}
@@ -45,7 +46,6 @@ def _install(state) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc):
-    db.session.rollback()
     message = (f"上传的文件超过 {limit_text(current_app)} 的上限，未导入任何数据。"
                "请将文件拆分后分批上传，或请系统管理员用命令行导入（命令行不限文件大小）。")
     return render_template("error.html", status=413, message=message, reasons=[]), 413
@@ -53,7 +53,7 @@ def too_large(exc):
 
 def visible_runs():
     stmt = select(ImportRun)
-    if current_user.role == Role.COUNTY_OFFICER:
+    if is_scoped(current_user):
         stmt = stmt.where(ImportRun.district_code == current_user.district_code)
     return stmt
 
@@ -66,20 +66,20 @@ def run_or_404(run_id: int) -> ImportRun:
 
 
 @bp.route("/imports/", methods=["GET", "POST"])
-@roles_required(*IMPORTERS)
+@requires("import.run")
 def index():
     runner.recover_quietly()
     form = UploadForm()
     if form.validate_on_submit():
-        run = queue_run(form)
-        db.session.commit()
+        with unit_of_work():
+            run = queue_run(form)
         runner.submit(run)
         flash(f"文件“{run.filename}”已上传，正在后台导入，可离开本页，稍后在“最近的导入”中查看结果。", "success")
         return redirect(url_for("imports.run", run_id=run.id))
     runs = db.session.scalars(visible_runs().order_by(ImportRun.id.desc()).limit(RECENT_RUNS)).all()
     return render_template(
         "imports/index.html", form=form, runs=runs, kind_labels=KIND_LABELS, status_labels=IMPORT_STATUS_LABELS,
-        limit=limit_text(current_app), officer=current_user.role == Role.COUNTY_OFFICER,
+        limit=limit_text(current_app), officer=is_scoped(current_user),
     ), 400 if form.errors else 200
 
 
@@ -89,7 +89,7 @@ def queue_run(form: UploadForm) -> ImportRun:
     run = ImportRun(
         kind=form.kind.data, filename=display_name(form.file.data.filename), sha256=sha256, stored_path=str(path),
         actor_id=current_user.id, actor_name=current_user.username,
-        district_code=current_user.district_code if current_user.role == Role.COUNTY_OFFICER else None,
+        district_code=scope_district(current_user),
         options={"partial": bool(form.partial.data), "dry_run": bool(form.dry_run.data), "unit": form.unit.data},
         status=ImportStatus.QUEUED, created_at=clock.now(),
     )
@@ -100,7 +100,7 @@ def queue_run(form: UploadForm) -> ImportRun:
 
 
 @bp.route("/imports/<int:run_id>")
-@roles_required(*IMPORTERS)
+@requires("import.run")
 def run(run_id: int):
     runner.recover_quietly()
     run = run_or_404(run_id)
@@ -113,7 +113,7 @@ def run(run_id: int):
 
 
 @bp.route("/imports/<int:run_id>/status")
-@roles_required(*IMPORTERS)
+@requires("import.run")
 def status(run_id: int):
     runner.recover_quietly()
     return jsonify(status_payload(run_or_404(run_id)))
@@ -151,7 +151,7 @@ def status_payload(run: ImportRun) -> dict:
 
 
 @bp.route("/imports/<int:run_id>/report.xlsx")
-@roles_required(*IMPORTERS)
+@requires("import.run")
 def report(run_id: int):
     run = run_or_404(run_id)
     if not has_report(run):
@@ -165,7 +165,7 @@ def report(run_id: int):
 
 
 @bp.route("/imports/templates/<kind>.xlsx")
-@roles_required(*IMPORTERS)
+@requires("import.run")
 def template(kind: str):
     """The engine's template for a kind: the headers, which are required, and a sample row."""
     if kind not in KIND_LABELS:
@@ -180,5 +180,3 @@ def template(kind: str):
                                                                   f"import-template-{kind}.xlsx")
     return response
 
-
-from pool.imports import export_views  # noqa: E402, F401  (registers the export routes on `bp`)

@@ -124,7 +124,7 @@ def render_svg(workflow: Workflow, current: str | None = None) -> Markup:
     ]
     exits: dict[str, list[tuple[str, str]]] = {}
     for u, v, data in workflow.graph.edges(data=True):
-        if u == v:
+        if u == v or data["action"].consequence:  # a consequence is nobody's step: the cause's edge shows it
             continue
         if workflow.states[v].failure:
             if u not in (src for src, _ in exits.setdefault(v, [])):

@@ -1,24 +1,25 @@
-"""What the case pages show beyond the stored columns: attribute rows, the history, the action panels.
+"""What the case pages show beyond the stored columns: attribute rows, the history, the opening form.
 
 Words for a page, not domain rules: everything here only reads. Codes become Chinese through the shared
 helpers of `pool.templating`, so the case page, the firm timeline and the API's labels agree.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from models import AuditEvent, Firm, UpgradeCase
-from models.enums import CaseKind, FirmStatus, Role
-from pool.ladder.forms import OpenCaseForm, action_form
+from models.enums import CaseKind, FirmStatus
+from pool.ladder.forms import OpenCaseForm
+from pool.subject_page import HistoryEntry
 from pool.templating import FIELD_LABELS, change_rows, change_value
-from workflows.case_flows.common import OFFICERS
 from workflows.ladder import kinds_for_stage
-from workflows.machine import Action, Workflow
+from workflows.machine import Workflow
+from workflows.permissions import can
 
 OPEN_LABEL = "发起案件"
 # Attributes in the order an officer reads them; any other key follows, as stored.
 ATTRIBUTE_ORDER = ("board", "key", "listed_on", "route", "qualification", "justification")
-# Actions that end a case without success get a quieter button than the ones that move it forward.
+# Actions that end a case without success (their buttons are quieter than the ones that move it forward).
 EXIT_ACTIONS = frozenset({"abandon", "terminate", "return", "revoke_key"})
 
 
@@ -33,16 +34,6 @@ def attribute_rows(case: UpgradeCase) -> list[tuple[str, str]]:
         attrs.setdefault("key", False)
     keys = [k for k in ATTRIBUTE_ORDER if k in attrs] + [k for k in attrs if k not in ATTRIBUTE_ORDER]
     return [(FIELD_LABELS.get(k, k), change_value(k, attrs[k])) for k in keys]
-
-
-@dataclass
-class HistoryEntry:
-    event: AuditEvent
-    action: str
-    from_label: str
-    to_label: str
-    fields: list[dict]
-    changes: list[dict]
 
 
 def history(workflow: Workflow, events: list[AuditEvent]) -> list[HistoryEntry]:
@@ -66,41 +57,9 @@ def history(workflow: Workflow, events: list[AuditEvent]) -> list[HistoryEntry]:
     return entries
 
 
-@dataclass
-class ActionPanel:
-    """One action the user may take now: its form, and what went wrong when it was just refused."""
-
-    action: Action
-    form: object
-    reasons: list = field(default_factory=list)
-    errors: dict = field(default_factory=dict)
-
-    @property
-    def quiet(self) -> bool:
-        return self.action.name in EXIT_ACTIONS
-
-    def field_errors(self, name: str) -> list[str]:
-        return [self.errors[name]] if name in self.errors else []
-
-
-def action_panels(actions: list[Action], version: int, failed: str | None = None, formdata=None,
-                  reasons=(), errors=None) -> list[ActionPanel]:
-    """A panel per available action; the one just refused keeps what was typed and shows why."""
-    panels = []
-    for action in actions:
-        mine = action.name == failed
-        panels.append(ActionPanel(
-            action, action_form(action, version, formdata if mine else None),
-            list(reasons) if mine else [], dict(errors or {}) if mine else {},
-        ))
-    return panels
-
-
 def may_open_cases(user, firm: Firm) -> bool:
     """City staff city-wide, a county officer in their own district (DESIGN §1), as `open_case` enforces."""
-    if user.role not in OFFICERS:
-        return False
-    return user.role != Role.COUNTY_OFFICER or user.district_code == firm.district_code
+    return can(user, "case.open", firm)
 
 
 @dataclass

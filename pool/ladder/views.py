@@ -1,35 +1,26 @@
 """Case pages: open a ladder case from the firm page, read a case, take one of its actions.
 
 Thin, like the API's case routes (`pool/api/cases.py`): look the case up through the actor's scope (another
-district's case is 404, never revealed), call ONE workflow function, commit once, redirect. A refused
-action is shown again on the case page with everything the officer typed, because a lost paragraph of
-justification is what makes officers hate a form:
-
-- guard reasons (422) beside the refused action, field errors (400) beside the fields;
-- a conflict (409) when someone else moved the case since the page was drawn. The engine checks the edge
-  before the version, so a stale form whose action no longer exists in the new state comes back as an
-  IllegalTransition; the page tells both apart by the posted version and calls either one a conflict;
-- NotPermitted (403) and unknown actions (404) go to the app's error page.
+district's case is 404, never revealed), call ONE workflow function inside the unit of work, redirect. The
+case page is the shared workflow-subject page (`pool.subject_page`, `CASE_PAGE` below): a refused action
+comes back on it with everything the officer typed, because a lost paragraph of justification is what
+makes officers hate a form; a stale form (409) says the case changed and offers to reload.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 
 from models import db
-from models.enums import Role
 from pool import clock
-from pool.auth.views import DOMAIN_READERS, roles_required
+from pool.auth.views import requires
 from pool.ladder import display
-from pool.ladder.diagram import loop_actions, render_svg
-from pool.ladder.forms import parse_version, posted_values
-from workflows.errors import Duplicate, GuardFailed, IllegalTransition, StaleVersion, ValidationFailed
+from pool.subject_page import SubjectPage, post_action, render
+from pool.uow import unit_of_work
+from workflows.errors import Duplicate, GuardFailed, ValidationFailed
 from workflows.ladder import CASE_LABELS, open_case
-from workflows.machine import fire, workflow_for
 from workflows.queries import case_by_id, case_history, firm_by_uscc
 
 bp = Blueprint("ladder", __name__, url_prefix="/cases")
-
-WRITERS = (Role.CITY_STAFF, Role.COUNTY_OFFICER)
 
 
 def _actor():
@@ -44,7 +35,7 @@ def case_open_panel(firm, case_rows):
 
 
 @bp.post("/open/<uscc>")
-@roles_required(*WRITERS)
+@requires("case.open")
 def open_for_firm(uscc: str):
     firm = firm_by_uscc(db.session, uscc, current_user)
     code = firm.uscc
@@ -53,13 +44,12 @@ def open_for_firm(uscc: str):
         flash("请选择要发起的案件类型。", "danger")
         return redirect(url_for("firms.detail", uscc=code, _anchor="cases-heading"))
     try:
-        case = open_case(db.session, firm, kind, actor=_actor(), now=clock.now(),
-                         comment=request.form.get("comment") or "")
+        with unit_of_work():
+            case = open_case(db.session, firm, kind, actor=_actor(), now=clock.now(),
+                             comment=request.form.get("comment") or "")
     except (GuardFailed, Duplicate, ValidationFailed) as exc:
-        db.session.rollback()
         flash(_refusal(exc), "danger")
         return redirect(url_for("firms.detail", uscc=code, _anchor="cases-heading"))
-    db.session.commit()
     flash(f"已发起{CASE_LABELS[case.kind]}案件。", "success")
     return redirect(url_for(".case", case_id=case.id))
 
@@ -73,92 +63,35 @@ def _refusal(exc) -> str:
 
 
 @bp.get("/<int:case_id>")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def case(case_id: int):
-    return _render(case_by_id(db.session, case_id, current_user))
+    return render(CASE_PAGE, case_by_id(db.session, case_id, current_user))
 
 
 @bp.post("/<int:case_id>/actions/<action>")
-@roles_required(*WRITERS)
+@requires("domain.write")
 def act(case_id: int, action: str):
-    case = case_by_id(db.session, case_id, current_user)
-    workflow = workflow_for(case)
-    chosen = _action_named(workflow, case.state, action)
-    version = parse_version(request.form.get("version"))
-    if version is None and chosen is not None:  # an unknown action is left to the engine: 404
-        return _render(case, 400, failed=action, message="页面缺少案件版本号，请重新加载后再操作。")
-    values = posted_values(chosen, request.form) if chosen else {}
-    comment = request.form.get("comment") or ""
-    try:
-        fire(db.session, case, action, actor=_actor(), now=clock.now(), expected_version=version,
-             comment=comment, values=values)
-    except (StaleVersion, IllegalTransition) as exc:
-        db.session.rollback()
-        if isinstance(exc, StaleVersion) or version != case.version:
-            return _render(case, 409, failed=action, stale=True)
-        return _render(case, exc.status, failed=action, message=exc.message)
-    except (GuardFailed, ValidationFailed) as exc:
-        db.session.rollback()
-        hint = "，原因见下方" if isinstance(exc, GuardFailed) else "，请按提示修改"
-        return _render(case, exc.status, failed=action, message=f"未能执行“{chosen.label}”：{exc.message}{hint}。",
-                       reasons=exc.reasons, errors=exc.fields)
-    db.session.commit()
-    flash(f"已执行：{chosen.label}", "success")
-    return redirect(url_for(".case", case_id=case.id))
+    return post_action(CASE_PAGE, case_by_id(db.session, case_id, current_user), action)
 
 
-def _action_named(workflow, state: str, name: str):
-    """The action as the posted form knew it: from the current state, else wherever the graph has it."""
-    found = workflow.edge(state, name)
-    if found:
-        return found[1]
-    return next((d["action"] for _, _, k, d in workflow.graph.edges(keys=True, data=True) if k == name), None)
+def _history(case, workflow) -> list:
+    return display.history(workflow, case_history(db.session, case))
 
 
-def _render(case, status: int = 200, *, failed: str | None = None, message: str = "", stale: bool = False,
-            reasons=(), errors=None):
-    """The case page; after a refusal, the refused action's form keeps what was posted."""
-    workflow = workflow_for(case)
-    state_label = workflow.states[case.state].label
-    actions = workflow.available(case, current_user)
-    formdata = request.form if failed else None
-    panels = display.action_panels(actions, case.version, failed, formdata, reasons, errors)
-    # What was typed for an action the case no longer offers: shown read-only so it can be copied.
-    unsent = None
-    if failed and failed not in {a.name for a in actions}:
-        chosen = _action_named(workflow, case.state, failed)
-        unsent = _typed(chosen, request.form)
-    history = display.history(workflow, case_history(db.session, case))
-    return render_template(
-        "ladder/case.html",
-        case=case,
-        firm=case.firm,
-        kind_label=CASE_LABELS.get(case.kind, case.kind),
-        state_label=state_label,
-        days=display.days_in_state(case, clock.now()),
-        attributes=display.attribute_rows(case),
-        diagram=render_svg(workflow, case.state),
-        loops=loop_actions(workflow),
-        panels=panels,
-        read_only=current_user.role not in WRITERS,
-        history=history,
-        stale=stale,
-        # A double click or a second tab of one's own also makes a form stale: say whose step came first.
-        stale_by_self=stale and bool(history) and history[-1].event.actor_id == current_user.id,
-        message=message,
-        unsent=unsent,
-    ), status
+def _context(case) -> dict:
+    """The case page's own panel: the firm, the kind, days in this state, the case's attributes."""
+    return {"case": case, "firm": case.firm, "kind_label": CASE_LABELS.get(case.kind, case.kind),
+            "days": display.days_in_state(case, clock.now()), "attributes": display.attribute_rows(case)}
 
 
-def _typed(action, formdata) -> list[tuple[str, str]]:
-    """(label, text) of the non-empty values posted for `action`, comment last."""
-    rows = []
-    for field in action.fields if action else ():
-        value = (formdata.get(field.name) or "").strip()
-        if value:
-            rows.append((field.label, dict(field.choices).get(value, value)))
-    comment = (formdata.get("comment") or "").strip()
-    if comment:
-        rows.append(("备注", comment))
-    return rows
-
+CASE_PAGE = SubjectPage(
+    name="case", record="案件", template="ladder/case.html", endpoint="ladder.case", action_endpoint="ladder.act",
+    id_arg="case_id", history=_history, context=_context,
+    legend=(("wf-key-current", "当前状态"), ("wf-key-final", "办结"),
+            ("wf-key-failure", "放弃/终止（虚线：任一办理中状态均可进入）")),
+    # Actions that end a case without success get a quieter button than the ones that move it forward.
+    buttons=dict.fromkeys(display.EXIT_ACTIONS, "btn-outline-danger"),
+    read_only_note="您的角色只能查看案件，不能办理。", closed_note="案件已结束，无可执行的操作。",
+    no_actions_note="当前状态下没有您可执行的操作（审核、注册、上市确认等步骤由市局办理）。",
+    badge=lambda case: "text-bg-primary" if case.is_open else "text-bg-secondary",
+)

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from models import District, Firm, UpgradeCase, User, db
 from models.enums import Role, Stage
-from pool.auth.views import DOMAIN_READERS
+from pool.nav import active_section
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.ladder import CASE_LABELS
+from workflows.permissions import is_scoped, may_read_domain
 from workflows.queries import scope_firms
 
 bp = Blueprint("main", __name__)
@@ -22,13 +23,13 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def home():
-    if current_user.role == Role.ADMIN:
+    if not may_read_domain(current_user):  # the admin: users and tokens, no domain
         return _admin_home()
     stage_counts = dict(db.session.execute(
         scope_firms(select(Firm.stage, func.count()), current_user).group_by(Firm.stage)
     ).all())
     stages = [(s, stage_counts.get(s.value, 0)) for s in Stage]
-    officer = current_user.role == Role.COUNTY_OFFICER
+    officer = is_scoped(current_user)
     return render_template(
         "main/home.html",
         stages=stages,
@@ -86,5 +87,6 @@ def inject_nav():
     if current_user.is_authenticated and current_user.district_code:
         district = db.session.get(District, current_user.district_code)
         district_name = district.name if district else current_user.district_code
-    reads_domain = current_user.is_authenticated and current_user.role in DOMAIN_READERS
-    return {"Role": Role, "nav_district_name": district_name, "nav_reads_domain": reads_domain}
+    reads_domain = current_user.is_authenticated and may_read_domain(current_user)
+    return {"Role": Role, "nav_district_name": district_name, "nav_reads_domain": reads_domain,
+            "nav_active": active_section()}

@@ -5,13 +5,13 @@ actions the engine does not carry as edges: `nominate` (a membership is created,
 and the county → city cascade (`cascade_remove`, `cascade_graduate`).
 """
 
-from dataclasses import dataclass
 
 from models import AuditEvent, PoolMembership
-from models.enums import CULTIVATION_LABELS, END_REASON_LABELS, PoolLevel, Role
+from models.enums import CULTIVATION_LABELS, END_REASON_LABELS
+from pool.subject_page import HistoryEntry
+from workflows import permissions
 from workflows.errors import (
     GuardFailed,
-    IllegalTransition,
     NotFound,
     NotPermitted,
     PoolFull,
@@ -76,9 +76,6 @@ def event_fields(event: AuditEvent) -> list[dict]:
         field = _action_field(event.action, name)
         text = dict(field.choices).get(value, value) if field and field.choices else value
         rows.append({"field": name, "label": field.label if field else name, "new": str(text), "old": None})
-    if event.action.startswith("cascade_") and evidence.get("reason"):
-        rows.append({"field": "reason", "label": "原因", "new": END_REASON_LABELS.get(evidence["reason"],
-                                                                                     evidence["reason"]), "old": None})
     return rows
 
 
@@ -94,15 +91,6 @@ def describe(event: AuditEvent, membership: PoolMembership | None) -> tuple[str,
             state_label(event.to_state))
 
 
-@dataclass
-class HistoryEntry:
-    event: AuditEvent
-    action: str
-    from_label: str
-    to_label: str
-    fields: list[dict]
-
-
 def history(events: list[AuditEvent]) -> list[HistoryEntry]:
     return [HistoryEntry(e, action_label(e.action, e.from_state), state_label(e.from_state),
                          state_label(e.to_state), event_fields(e)) for e in events]
@@ -116,7 +104,7 @@ def refusal(exc, membership: PoolMembership | None = None, actor=None, action: s
     """One Chinese sentence for a refused review action, as the queue and the bulk results show it."""
     if isinstance(exc, PoolFull):
         return exc.message  # "XX培育库已满（容量N家），不能再入库"
-    if isinstance(exc, StaleVersion | IllegalTransition):
+    if isinstance(exc, StaleVersion):  # the version the page showed is no longer the record's
         now = f"（当前状态：{state_label(membership.state)}）" if membership is not None else ""
         return f"已被他人处理{now}，请刷新后查看"
     if isinstance(exc, GuardFailed):
@@ -131,7 +119,6 @@ def refusal(exc, membership: PoolMembership | None = None, actor=None, action: s
 
 
 def four_eyes(membership: PoolMembership | None, actor) -> bool:
-    """A county officer's own nomination in their county pool: someone else must decide it."""
-    return (membership is not None and actor is not None and actor.role == Role.COUNTY_OFFICER
-            and membership.level == PoolLevel.COUNTY and membership.state == "nominated"
-            and membership.nominated_by_id == actor.id)
+    """A county officer's own pending nomination in a county pool: someone else must decide it."""
+    return (membership is not None and actor is not None and membership.state == "nominated"
+            and permissions.four_eyes(actor, membership))

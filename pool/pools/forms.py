@@ -85,10 +85,15 @@ class MemberFilterForm(Form):
 
 
 class ReviewFilterForm(Form):
+    q = StringField("名称或代码")
     pool = SelectField("培育库", validate_choice=False)
+    district = SelectField("所属区县", validate_choice=False)
+    decidable = BooleanField("只看我可审核的", false_values=("", "0", "false"),
+                             description="隐藏本人推荐、须由他人审核的记录")
 
     @classmethod
-    def for_request(cls, args, pools):
+    def for_request(cls, args, pools, districts):
         form = cls(args)
         form.pool.choices = [ANY, *(SelectChoice(str(p.id), p.name) for p in pools)]
+        form.district.choices = [ANY, *(SelectChoice(d.code, d.name) for d in districts)]
         return form

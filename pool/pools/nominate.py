@@ -8,20 +8,22 @@ alike, so the form comes back with the messages beside the fields and nothing is
 The room left toward the pool's target and capacity is shown while nominating.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models import db
-from models.enums import PoolLevel, Role
-from pool import clock
-from pool.auth.views import roles_required
+from models.enums import PoolLevel
+from pool import clock, prg
+from pool.auth.views import requires
 from pool.pools.forms import FirmNominationForm, ListNominationForm, NominationForm, SearchForm
-from pool.pools.views import WRITERS, actor, bp, may_nominate
+from pool.pools.views import actor, bp, may_nominate
+from pool.uow import unit_of_work
 from workflows.errors import Duplicate, GuardFailed, NotFound, NotPermitted, ValidationFailed
 from workflows.membership import _clean_nomination as check_nomination  # the checks `nominate` runs first
 from workflows.membership import eligibility_reasons, nominate
+from workflows.permissions import in_scope
 from workflows.pool_queries import (
     firm_for_nomination,
     nomination_candidates,
@@ -30,6 +32,7 @@ from workflows.pool_queries import (
 )
 from workflows.pools import get_pool
 from workflows.queries import firm_by_uscc, parse_paging
+from workflows.rules.batch import intake_batch
 from workflows.rules.uscc import UsccError, validate_uscc
 
 MAX_LINES = 2000
@@ -37,7 +40,7 @@ MAX_UPLOAD = 512 * 1024
 
 
 def default_batch() -> str:
-    return f"{clock.today().year}-1"
+    return intake_batch(clock.today())
 
 
 @dataclass
@@ -75,23 +78,20 @@ def nominate_one(pool, raw: str, values: dict, now, line: int | None = None) -> 
     except NotFound:
         out.label = "未找到"
         return out
-    foreign = (current_user.role == Role.COUNTY_OFFICER and firm.district_code != current_user.district_code) \
+    foreign = not in_scope(current_user, firm.district_code) \
         or (pool.level == PoolLevel.COUNTY and firm.district_code != pool.district_code)
     if foreign:
         out.label, out.detail = "非本区县", f"该企业不属于{pool.district.name if pool.district else '本区县'}"
         return out
     out.firm_name, out.uscc = firm.name, firm.uscc
     try:
-        membership = nominate(db.session, pool, firm, actor=actor(), now=now, **values)
-        db.session.commit()
+        with unit_of_work():
+            membership = nominate(db.session, pool, firm, actor=actor(), now=now, **values)
     except Duplicate as exc:
-        db.session.rollback()
         out.label, out.detail = "已在库", exc.message
     except GuardFailed as exc:
-        db.session.rollback()
         out.label, out.reasons = "不符合条件", [r.message for r in exc.reasons]
     except (NotPermitted, ValidationFailed) as exc:
-        db.session.rollback()
         out.label, out.detail = "未推荐", exc.message
     else:
         out.ok, out.label, out.membership_id = True, "已推荐", membership.id
@@ -107,7 +107,7 @@ def _shared_values(form: NominationForm) -> dict:
 
 
 @bp.route("/firms/<uscc>/nominate", methods=["GET", "POST"])
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_firm(uscc: str):
     firm = firm_by_uscc(db.session, uscc, current_user)
     pools, default = nomination_pools(db.session, firm)
@@ -121,13 +121,13 @@ def nominate_firm(uscc: str):
         try:
             if chosen is None:
                 raise ValidationFailed("请选择培育库", fields={"pool": "请选择培育库"})
-            membership = nominate(db.session, chosen, firm, actor=actor(), now=clock.now(), **_shared_values(form))
+            with unit_of_work():
+                membership = nominate(db.session, chosen, firm, actor=actor(), now=clock.now(),
+                                      **_shared_values(form))
         except (ValidationFailed, GuardFailed, Duplicate) as exc:
-            db.session.rollback()
             status, message, reasons = exc.status, exc.message, exc.reasons
             others = form.apply(exc) if exc.fields else []
         else:
-            db.session.commit()
             flash(f"已推荐入{chosen.name}，待审核。", "success")
             return redirect(url_for(".membership", membership_id=membership.id))
     return render_template(
@@ -166,7 +166,7 @@ def _render_pool_page(pool, status: int = 200, *, pick=None, listing=None, pick_
 
 
 @bp.get("/pools/<int:pool_id>/nominate")
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_pool(pool_id: int):
     return _render_pool_page(_nominable_pool(pool_id))
 
@@ -182,14 +182,27 @@ def _checked(form: NominationForm) -> dict | None:
     return values
 
 
-def _results(pool, outcomes, source: str):
-    ok = sum(1 for o in outcomes if o.ok)
+def _results(pool, outcomes: list[Outcome], source: str):
+    """Post/redirect/get: the report is shown by `nominate_results`, so a reload never nominates again."""
+    return prg.redirect_to(".nominate_results", "nominate", {"source": source, "pool_id": pool.id,
+                           "outcomes": [asdict(o) for o in outcomes]}, pool_id=pool.id)
+
+
+@bp.get("/pools/<int:pool_id>/nominate/results/<token>")
+@requires("pool.nominate")
+def nominate_results(pool_id: int, token: str):
+    pool = _nominable_pool(pool_id)
+    report = prg.load("nominate", token)
+    if report["pool_id"] != pool.id:
+        abort(404)
+    items = [Outcome(**o) for o in report["outcomes"]]
+    ok = sum(1 for o in items if o.ok)
     return render_template("pools/nominate_results.html", pool=pool, fill=pool_fill(db.session, pool),
-                           outcomes=outcomes, ok=ok, failed=len(outcomes) - ok, source=source)
+                           outcomes=items, ok=ok, failed=len(items) - ok, source=report["source"])
 
 
 @bp.post("/pools/<int:pool_id>/nominate")
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_selected(pool_id: int):
     pool = _nominable_pool(pool_id)
     form = NominationForm.build(request.form, default_batch=default_batch(), prefix="pick-")
@@ -235,7 +248,7 @@ def _list_text(form: ListNominationForm) -> str:
 
 
 @bp.post("/pools/<int:pool_id>/nominate/list")
-@roles_required(*WRITERS)
+@requires("pool.nominate")
 def nominate_list(pool_id: int):
     pool = _nominable_pool(pool_id)
     form = ListNominationForm.build(request.form, default_batch=default_batch(), prefix="list-")

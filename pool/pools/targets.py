@@ -1,6 +1,6 @@
 """The admin's targets and capacities page: every county target and every pool's capacity in one form.
 
-The county targets must add up to the plan's 45,000 and a capacity may not fall below a pool's admitted
+The county targets must add up to the plan's county total (policy data, 45,000) and a capacity may not fall below a pool's admitted
 count. Both are checked here first so that every wrong field gets its message beside it at once (the sum
 above the table, with the difference); `update_pools` then checks them again under the pool lock — an
 admission between the page's count and the save is refused there — applies the whole edit or nothing,
@@ -11,13 +11,14 @@ eligible firms) is shown beside the inputs and can be adopted with one button.
 from flask import flash, redirect, render_template, request, url_for
 
 from models import db
-from models.enums import PoolLevel, Role
+from models.enums import PoolLevel
 from pool import clock
-from pool.auth.views import roles_required
+from pool.auth.views import requires
 from pool.pools.views import actor, bp
+from pool.uow import unit_of_work
 from workflows.errors import ValidationFailed
 from workflows.pool_queries import pool_fills
-from workflows.pools import COUNTY_TOTAL, apply_split, eligible_counts, propose_split, update_pools
+from workflows.pools import apply_split, county_total, eligible_counts, propose_split, update_pools
 
 
 def _number(raw: str | None) -> int | None:
@@ -73,13 +74,13 @@ def _render(fills, status=200, *, typed=None, errors=None, message=""):
     county_sum = sum(targets[f.pool.id] or 0 for f in county)
     return render_template(
         "pools/targets.html", fills=fills, county=county, typed=typed or {}, errors=errors or {}, message=message,
-        county_sum=county_sum, county_total=COUNTY_TOTAL, proposal=propose_split(db.session, today),
+        county_sum=county_sum, county_total=county_total(), proposal=propose_split(db.session, today),
         eligible=eligible_counts(db.session, today),
     ), status
 
 
 @bp.route("/pools/targets", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@requires("pool.configure")
 def targets():
     fills = pool_fills(db.session)
     if request.method == "GET":
@@ -87,9 +88,10 @@ def targets():
     typed, errors = _parse(fills, request.form)
     county_sum = sum(typed[f.pool.id]["target"] or 0 for f in fills if f.pool.level == PoolLevel.COUNTY)
     message = ""
-    if county_sum != COUNTY_TOTAL:
-        message = (f"县级培育库目标合计须为{COUNTY_TOTAL:,}，现为{county_sum:,}"
-                   f"（{'多' if county_sum > COUNTY_TOTAL else '少'}{abs(county_sum - COUNTY_TOTAL):,}），请调整后再保存。")
+    total = county_total()
+    if county_sum != total:
+        message = (f"县级培育库目标合计须为{total:,}，现为{county_sum:,}"
+                   f"（{'多' if county_sum > total else '少'}{abs(county_sum - total):,}），请调整后再保存。")
     if errors or message:
         return _render(fills, 400, typed=typed, errors=errors, message=message or "请按提示修改标红的项。")
     changes = _changes(fills, typed)
@@ -97,23 +99,22 @@ def targets():
         flash("没有修改。", "info")
         return redirect(url_for(".targets"))
     try:
-        result = update_pools(db.session, changes, actor=actor(), now=clock.now(),
-                              comment=request.form.get("comment") or "")
+        with unit_of_work():
+            result = update_pools(db.session, changes, actor=actor(), now=clock.now(),
+                                  comment=request.form.get("comment") or "")
     except ValidationFailed as exc:  # e.g. an admission since the page was drawn: the pool lock saw it
-        db.session.rollback()
         detail = "；".join(exc.fields.values()) or exc.message
         return _render(pool_fills(db.session), 400, typed=typed, message=f"未保存：{detail}")
-    db.session.commit()
     flash("已保存：" + _summary(fills, result), "success")
     return redirect(url_for(".targets"))
 
 
 @bp.post("/pools/targets/split")
-@roles_required(Role.ADMIN)
+@requires("pool.configure")
 def adopt_split():
     fills = pool_fills(db.session)
-    result = apply_split(db.session, propose_split(db.session, clock.today()), actor=actor(), now=clock.now())
-    db.session.commit()
+    with unit_of_work():
+        result = apply_split(db.session, propose_split(db.session, clock.today()), actor=actor(), now=clock.now())
     if result:
         flash("已采用建议分配：" + _summary(fills, result), "success")
     else:

@@ -1,7 +1,8 @@
 """Pool overview, member lists with their Excel export, and the membership page with its actions.
 
 Thin, like the case pages (`pool/ladder/views.py`): look up through the actor's scope, call ONE workflow
-function, commit once, redirect. Who sees what (DESIGN §1):
+function inside the unit of work, redirect; the membership page is the shared workflow-subject page
+(`pool.subject_page`, `MEMBERSHIP_PAGE` below). Who sees what (DESIGN §1, `workflows.permissions`):
 - city staff and leaders every pool's members; a county officer the city pool (their district's members
   only) and their own county pool — another county's member list is 403 (its figures stay on the
   overview); another district's membership is 404, never revealed;
@@ -11,28 +12,24 @@ The review queue, the nomination pages and the targets page register their route
 their own modules (imported at the bottom).
 """
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from models import District, db
-from models.enums import CULTIVATION_LABELS, PoolLevel, Role
+from models.enums import CULTIVATION_LABELS, PoolLevel
 from pool import clock
-from pool.auth.views import DOMAIN_READERS, roles_required
-from pool.exports import Column, xlsx_response
-from pool.ladder.diagram import render_svg
-from pool.ladder.display import action_panels
-from pool.ladder.forms import parse_version, posted_values
+from pool.auth.views import requires
+from pool.exports.views import send_export
 from pool.pools import display
 from pool.pools.forms import MemberFilterForm
-from workflows.errors import GuardFailed, IllegalTransition, PoolFull, StaleVersion, ValidationFailed
-from workflows.machine import workflow_for
+from pool.subject_page import Notice, SubjectPage, post_action, render
+from workflows.errors import ValidationFailed
 from workflows.membership import act as membership_act
 from workflows.membership import eligibility_reasons
+from workflows.permissions import can, in_scope, is_scoped
 from workflows.pool_queries import (
-    all_usernames,
     firm_memberships,
-    iter_members,
     list_members,
     member_filters,
     membership_by_id,
@@ -42,22 +39,13 @@ from workflows.pool_queries import (
     pool_fills,
     usernames,
 )
-from workflows.pools import get_pool
+from workflows.pools import county_total, get_pool
 from workflows.queries import Page, parse_paging
 
 bp = Blueprint("pools", __name__)
 
-WRITERS = (Role.CITY_STAFF, Role.COUNTY_OFFICER)
-REVIEWERS = WRITERS
 LIST_PARAMS = ("q", "state", "cultivation_type", "batch", "district", "per_page")
 PARAM_LABELS = {"page": "页码", "per_page": "每页条数"}
-EXPORT_COLUMNS = (
-    Column("企业名称", width=36), Column("统一社会信用代码", width=22), Column("所属区县", width=12),
-    Column("培育库", width=18), Column("状态", width=12), Column("培育类型", width=10), Column("入库批次", width=10),
-    Column("推荐理由", width=30), Column("推荐人", width=12), Column("推荐时间", "datetime"),
-    Column("审核人", width=12), Column("审核时间", "datetime"), Column("结束时间", "datetime"),
-    Column("结束原因", width=16),
-)
 
 
 def actor():
@@ -66,15 +54,11 @@ def actor():
 
 
 def may_view_members(user, pool) -> bool:
-    if user.role != Role.COUNTY_OFFICER:
-        return user.role in DOMAIN_READERS
-    return pool.level == PoolLevel.CITY or pool.district_code == user.district_code
+    return can(user, "pool.members", pool)
 
 
 def may_nominate(user, pool) -> bool:
-    if user.role == Role.CITY_STAFF:
-        return True
-    return user.role == Role.COUNTY_OFFICER and (pool.level == PoolLevel.CITY or pool.district_code == user.district_code)
+    return can(user, "pool.nominate", pool)
 
 
 def member_pool(pool_id: int):
@@ -89,8 +73,7 @@ def firm_pool_panel(firm):
     """For `pools/_firm_pools.html` on the firm page: the firm's memberships and whether to offer 推荐入库."""
     memberships = firm_memberships(db.session, firm)
     pools, _ = nomination_pools(db.session, firm)
-    offer = (current_user.role in WRITERS and any(may_nominate(current_user, p) for p in pools)
-                and (current_user.role == Role.CITY_STAFF or firm.district_code == current_user.district_code))
+    offer = any(may_nominate(current_user, p) for p in pools) and in_scope(current_user, firm.district_code)
     return {"memberships": memberships, "may_nominate": offer}
 
 
@@ -105,17 +88,18 @@ def membership_state_badge(state: str) -> str:
 
 
 @bp.route("/pools/")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def overview():
     fills = pool_fills(db.session)
     county = [f for f in fills if f.pool.level == PoolLevel.COUNTY]
     return render_template(
-        "pools/overview.html", fills=fills,
+        "pools/overview.html", fills=fills, county_total=county_total(),
+        city_target=next((f.pool.target for f in fills if f.pool.level == PoolLevel.CITY), None),
         county_target=sum(f.pool.target for f in county), county_admitted=sum(f.admitted for f in county),
         county_pending=sum(f.nominated for f in county),
         may_view=lambda pool: may_view_members(current_user, pool),
         may_nominate=lambda pool: may_nominate(current_user, pool),
-        reviewer=current_user.role in REVIEWERS,
+        reviewer=can(current_user, "membership.decide"),
     )
 
 
@@ -127,13 +111,13 @@ def _filters(pool):
     """Validated filters; a county officer's district is their scope already, and only the city pool
     spans districts, so `district` is dropped otherwise."""
     filters = member_filters(request.args)
-    if pool.level != PoolLevel.CITY or current_user.role == Role.COUNTY_OFFICER:
+    if pool.level != PoolLevel.CITY or is_scoped(current_user):
         filters.pop("district", None)
     return filters
 
 
 @bp.route("/pools/<int:pool_id>/members")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def members(pool_id: int):
     pool = member_pool(pool_id)
     form = MemberFilterForm.for_request(request.args, _districts())
@@ -158,100 +142,65 @@ def members(pool_id: int):
         "pools/members.html", pool=pool, fill=pool_fill(db.session, pool), form=form, page=page, names=names,
         query=query, export_args={k: v for k, v in query.items() if k != "per_page"}, error=error,
         error_rows=error_rows, show_district=pool.level == PoolLevel.CITY,
-        district_filter=pool.level == PoolLevel.CITY and current_user.role != Role.COUNTY_OFFICER,
+        district_filter=pool.level == PoolLevel.CITY and not is_scoped(current_user),
         may_nominate=may_nominate(current_user, pool), cultivation_labels=CULTIVATION_LABELS,
         end_reason=display.end_reason,
     ), status
 
 
 @bp.route("/pools/<int:pool_id>/members/export.xlsx")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def export_members(pool_id: int):
     """The list as filtered, every page of it; a bad parameter gets the list page's 400, which names it."""
     pool = member_pool(pool_id)
-    try:
-        filters = _filters(pool)
-    except ValidationFailed:
-        return members(pool_id)
-    names = all_usernames(db.session)
-    rows = (
-        (m.firm.name, m.firm.uscc, m.firm.district.name, pool.name, display.state_label(m.state),
-         CULTIVATION_LABELS.get(m.cultivation_type, m.cultivation_type), m.batch, m.nomination_reason,
-         names.get(m.nominated_by_id, ""), m.nominated_at, names.get(m.decided_by_id, ""), m.decided_at,
-         m.ended_at, display.end_reason(m))
-        for m in iter_members(db.session, current_user, pool.id, filters)
-    )
-    today = clock.today().isoformat()
-    return xlsx_response(f"{pool.name}成员_{today}.xlsx", EXPORT_COLUMNS, rows, title=pool.name,
-                         ascii_filename=f"pool-{pool.id}-members-{today}.xlsx")
+    args = {k: v for k, v in request.args.items() if k != "district" or pool.level == PoolLevel.CITY}
+    return send_export("members", {**args, "pool_id": pool.id}, on_invalid=lambda: members(pool_id),
+                       name=f"{pool.name}成员", title=pool.name)
 
 
 # --------------------------------------------------------------------------------- a membership's page
 
 
 @bp.get("/memberships/<int:membership_id>")
-@roles_required(*DOMAIN_READERS)
+@requires("domain.read")
 def membership(membership_id: int):
-    return _render_membership(membership_by_id(db.session, membership_id, current_user))
+    return render(MEMBERSHIP_PAGE, membership_by_id(db.session, membership_id, current_user))
 
 
 @bp.post("/memberships/<int:membership_id>/actions/<action>")
-@roles_required(*WRITERS)
+@requires("domain.write")
 def membership_action(membership_id: int, action: str):
-    """As the case pages: a refusal comes back on the page with what was typed; a colleague's step first is
-    a 409 conflict (the posted version tells a stale form from an action this state does not have)."""
-    membership = membership_by_id(db.session, membership_id, current_user)
-    flow = workflow_for(membership)
-    chosen = _action_named(flow, membership.state, action)
-    version = parse_version(request.form.get("version"))
-    if version is None and chosen is not None:
-        return _render_membership(membership, 400, failed=action, message="页面缺少版本号，请重新加载后再操作。")
-    values = posted_values(chosen, request.form) if chosen else {}
-    try:
-        membership_act(db.session, membership, action, actor=actor(), now=clock.now(), expected_version=version,
-                       comment=request.form.get("comment") or "", values=values)
-    except (StaleVersion, IllegalTransition) as exc:
-        db.session.rollback()
-        if isinstance(exc, StaleVersion) or version != membership.version:
-            return _render_membership(membership, 409, failed=action, stale=True)
-        return _render_membership(membership, exc.status, failed=action, message=exc.message)
-    except PoolFull as exc:
-        db.session.rollback()
-        return _render_membership(membership, exc.status, failed=action, message=exc.message)
-    except (GuardFailed, ValidationFailed) as exc:
-        db.session.rollback()
-        hint = "，原因见下方" if isinstance(exc, GuardFailed) else "，请按提示修改"
-        return _render_membership(membership, exc.status, failed=action, reasons=exc.reasons, errors=exc.fields,
-                                  message=f"未能执行“{chosen.label}”：{exc.message}{hint}。")
-    db.session.commit()
-    flash(f"已执行：{chosen.label}", "success")
-    return redirect(url_for(".membership", membership_id=membership.id))
+    """As the case pages (`pool.subject_page`): a refusal comes back on the page with what was typed; a
+    colleague's step first is a 409 conflict that offers to reload."""
+    return post_action(MEMBERSHIP_PAGE, membership_by_id(db.session, membership_id, current_user), action)
 
 
-def _action_named(flow, state: str, name: str):
-    found = flow.edge(state, name)
-    if found:
-        return found[1]
-    return next((d["action"] for _, _, k, d in flow.graph.edges(keys=True, data=True) if k == name), None)
+def _membership_context(membership) -> dict:
+    """The membership page's own panel: firm and pool, nomination and decision, eligibility checked today."""
+    pending = membership.state == "nominated"
+    return {
+        "membership": membership, "firm": membership.firm, "pool": membership.pool,
+        "names": usernames(db.session, [membership]),
+        "reasons_now": eligibility_reasons(db.session, membership.firm, clock.today()) if pending else [],
+        "cultivation": CULTIVATION_LABELS.get(membership.cultivation_type, ""),
+        "end_reason": display.end_reason(membership),
+    }
 
 
-def _render_membership(membership, status: int = 200, *, failed=None, message="", stale=False, reasons=(),
-                       errors=None):
-    flow = workflow_for(membership)
-    actions = flow.available(membership, current_user)
-    panels = action_panels(actions, membership.version, failed, request.form if failed else None, reasons, errors)
-    events = membership_history(db.session, membership)
-    return render_template(
-        "pools/membership.html", membership=membership, firm=membership.firm, pool=membership.pool,
-        state_label=display.state_label(membership.state), panels=panels,
-        read_only=current_user.role not in WRITERS, four_eyes=display.four_eyes(membership, current_user),
-        history=display.history(events), names=usernames(db.session, [membership]),
-        reasons_now=eligibility_reasons(db.session, membership.firm, clock.today())
-        if membership.state == "nominated" else [],
-        diagram=render_svg(flow, membership.state), cultivation=CULTIVATION_LABELS.get(membership.cultivation_type, ""),
-        end_reason=display.end_reason(membership), stale=stale, message=message,
-        stale_by_self=stale and bool(events) and events[-1].actor_id == current_user.id,
-    ), status
+def _four_eyes_notice(membership, user) -> Notice | None:
+    if not display.four_eyes(membership, user):
+        return None
+    return Notice("four-eyes", "需他人审核", "本人推荐的企业须由其他工作人员审核（四眼原则）。")
+
+
+MEMBERSHIP_PAGE = SubjectPage(
+    name="membership", record="入库记录", template="pools/membership.html", endpoint="pools.membership",
+    action_endpoint="pools.membership_action", id_arg="membership_id",
+    history=lambda membership, workflow: display.history(membership_history(db.session, membership)),
+    context=_membership_context, fire=membership_act, changed_verb="处理", flow_heading="入库流程",
+    buttons={"admit": "btn-primary", "graduate": "btn-outline-primary"}, default_button="btn-outline-danger",
+    badge=lambda membership: display.state_badge(membership.state), notice=_four_eyes_notice,
+)
 
 
 from pool.pools import nominate, review, targets  # noqa: E402, F401  (register their routes on `bp`)

@@ -1,8 +1,8 @@
-"""GET forms of the work list and the firm timeline: they render and re-fill the inputs, nothing more.
+"""The work list's GET form: it renders and re-fills the inputs, nothing more.
 
-The values are validated by `workflows.worklist.worklist_filters` (and the timeline view), so a hand-made
-URL and a submitted form meet the same rules. No CSRF token: these forms only read, and their URLs must
-stay shareable ("send me the link to that list").
+The values are validated by `workflows.worklist.worklist_filters`, so a hand-made URL and a submitted form
+meet the same rules. No CSRF token: the form only reads, and its URL must stay shareable ("send me the
+link to that list").
 """
 
 from wtforms import Form, IntegerField, SelectField, StringField
@@ -33,14 +33,3 @@ class WorklistFilterForm(Form):
         form.district.choices = [ANY, *(SelectChoice(d.code, d.name) for d in districts)]
         return form
 
-
-class TimelineFilterForm(Form):
-    kind = SelectField("记录类别", validate_choice=False)
-    action = SelectField("操作", validate_choice=False)
-
-    @classmethod
-    def for_request(cls, args, kinds: list[tuple[str, str]], actions: list[tuple[str, str]]):
-        form = cls(args)
-        form.kind.choices = [ANY, *(SelectChoice(v, t) for v, t in kinds)]
-        form.action.choices = [ANY, *(SelectChoice(v, t) for v, t in actions)]
-        return form

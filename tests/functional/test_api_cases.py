@@ -353,3 +353,16 @@ def test_stock_to_listed_neeq_takes_the_skip_edges(api, make_firm):
     assert done["state"] == "completed"
     assert xihu.get(f"/firms/{code}").get_json()["stage"] == "listed"
     assert_error(city.act(case_id, "terminate", reason="x"), 422, "illegal_transition")
+
+
+def test_a_double_click_after_the_state_moved_is_stale_not_illegal(api, make_case, session):
+    """The second of two identical posts carries the version the first one used up: 409, not 422."""
+    case_id = make_case("small_to_scale")
+    seen = api["xihu"].get(f"/cases/{case_id}").get_json()["version"]
+    first = api["xihu"].post(f"/cases/{case_id}/actions/start_cultivation", json={"version": seen})
+    assert first.status_code == 200
+    before = events(session)
+    error = assert_error(api["xihu"].post(f"/cases/{case_id}/actions/start_cultivation", json={"version": seen}),
+                         409, "stale_version")
+    assert "刷新" in error["message"]
+    assert events(session) == before

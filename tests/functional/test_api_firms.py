@@ -255,10 +255,26 @@ def test_put_indicators_bad_input(api, make_firm, session, year, body, field):
     assert api["city"].get(f"/firms/{code}").get_json()["indicators"] == []
 
 
-@pytest.mark.parametrize("year", ["2000", "2100"])
+@pytest.mark.parametrize("year", ["2000", "2026"])  # the clock is 2026-11-30: the year under way is the last
 def test_put_indicators_year_bounds_are_inclusive(api, make_firm, year):
     code = make_firm()
     assert api["city"].put(f"/firms/{code}/indicators/{year}", json={"revenue": 1}).status_code == 201
+
+
+@pytest.mark.parametrize("year, message", [("1999", "年度不能早于2000年"), ("2027", "年度不能晚于今年（2026）"),
+                                           ("2100", "年度不能晚于今年（2026）")])
+def test_put_indicators_for_a_year_not_yet_begun_is_refused(api, make_firm, year, message):
+    code = make_firm()
+    error = assert_error(api["city"].put(f"/firms/{code}/indicators/{year}", json={"revenue": 1}), 400,
+                         "validation_error")
+    assert error["fields"] == {"year": message}
+
+
+@pytest.mark.parametrize("day, message", [("2026-12-01", "成立日期不能晚于今天（2026-11-30）"),
+                                          ("1800-01-01", "成立日期不能早于1949-10-01")])
+def test_registration_dates_outside_the_registers_are_refused(api, day, message):
+    error = assert_error(api["city"].post("/firms", json=firm_payload(registered_on=day)), 400, "validation_error")
+    assert error["fields"] == {"registered_on": message}
 
 
 # --- POST /firms/<uscc>/cases ----------------------------------------------------------------------------

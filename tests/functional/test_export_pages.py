@@ -131,8 +131,8 @@ def test_a_background_export_past_excels_limit_is_csv(client, register, app, mon
 
 @pytest.mark.committed_db  # the export runs in a thread, on a connection of its own
 def test_a_background_export_in_a_thread(client, register, app, monkeypatch):
+    from pool.exports.jobs import job_key
     from pool.imports import runner
-    from pool.imports.export_jobs import job_key
 
     monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
     monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
@@ -145,7 +145,7 @@ def test_a_background_export_in_a_thread(client, register, app, monkeypatch):
 
 
 def test_an_interrupted_export_is_reported_failed(client, register, app):
-    from pool.imports.export_jobs import ExportJob, save_job
+    from pool.exports.jobs import ExportJob, save_job
 
     login(client, "city")
     from models import User, db

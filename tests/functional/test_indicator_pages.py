@@ -95,7 +95,8 @@ def test_saving_the_same_figures_changes_nothing(client, session, firms):
     ("export", "1e999", "数值过大"),
     ("employees", "3.5", "应为非负整数，而不是“3.5”"),
     ("rd_staff", "-1", "不能为负数"),
-    ("year", "1999", "年度应在2000至2100之间"),
+    ("year", "1999", "年度不能早于2000年"),
+    ("year", "2027", "年度不能晚于今年（2026）"),
     ("year", "二〇二四", "年度应为4位数字"),
 ])
 def test_new_year_errors_beside_the_field_and_nothing_written(client, session, firms, field, value, message):

@@ -69,7 +69,7 @@ def test_firm_page_form_defaults_to_the_county_pool_and_shows_the_room(client, s
     html = page(client, f"/firms/{firm.uscc}/nominate")
     selected = re.search(r'<option selected value="(\d+)">|<option value="(\d+)" selected>', html)
     assert str(pool.id) in selected.groups()
-    assert 'value="2026-1"' in html  # the batch defaults to this year's first
+    assert 'value="2026-2"' in html  # the batch follows the half year (November: the second)
     room = html[html.index(f'id="pool-room-{pool.id}"'):]
     room = room[:room.index("</div>")]
     assert f"目标 {pool.target:,} 家" in room and f"距目标尚余 {pool.target:,} 家" in room
@@ -105,7 +105,7 @@ def test_nominating_from_the_firm_page(client, session, users, pool_firm, clock)
 
 @pytest.mark.parametrize("overrides,field,message", [
     ({"reason": " "}, "reason", "请填写推荐理由"),
-    ({"cultivation_type": ""}, "cultivation_type", "培育类型应为"),
+    ({"cultivation_type": ""}, "cultivation_type", "请选择培育类型：初创型、成长型或领军型"),
     ({"batch": "2026年第一批"}, "batch", "入库批次格式应为“年份-批次”，如2022-1"),
     ({"pool": ""}, "pool", "请选择培育库"),
 ])
@@ -212,8 +212,9 @@ def test_nominating_several_selected_firms(client, session, users, district):
     login(client, "xihu")
     pool = county_pool(session)
     codes = [district[k].uscc for k in ("one", "two", "large", "member")]
-    response = client.post(f"/pools/{pool.id}/nominate", data={"uscc": codes, **prefixed("pick")})
-    assert response.status_code == 200
+    response = client.post(f"/pools/{pool.id}/nominate", data={"uscc": codes, **prefixed("pick")},
+                           follow_redirects=True)
+    assert response.status_code == 200 and [r.status_code for r in response.history] == [303]
     html = response.get_data(as_text=True)
     assert "已推荐 2 家，未推荐 2 家" in html
     results = outcomes(html)
@@ -272,7 +273,7 @@ def test_a_pasted_list_shows_each_lines_result(client, session, users, district)
     ])
     login(client, "xihu")
     response = client.post(f"/pools/{county_pool(session).id}/nominate/list",
-                           data={"list-usccs": text, **prefixed("list")})
+                           data={"list-usccs": text, **prefixed("list")}, follow_redirects=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     results = outcomes(html)
@@ -296,7 +297,7 @@ def test_an_uploaded_csv_in_gbk_with_a_header(client, session, users, district):
     response = client.post(
         f"/pools/{county_pool(session).id}/nominate/list",
         data={"list-file": (io.BytesIO(content.encode("gbk")), "名单.csv"), **prefixed("list")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data", follow_redirects=True)
     assert response.status_code == 200
     assert [(line, label) for line, label, _ in outcomes(response.get_data(as_text=True))] == [
         ("2", "已推荐"), ("3", "已推荐")]
@@ -318,7 +319,7 @@ def test_list_errors_write_nothing(client, session, users, district):
 def test_markup_in_a_list_is_escaped(client, session, users, district):
     login(client, "city")
     response = client.post(f"/pools/{county_pool(session).id}/nominate/list",
-                           data={"list-usccs": EVIL, **prefixed("list")})
+                           data={"list-usccs": EVIL, **prefixed("list")}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert EVIL not in html and ESCAPED in html
 
@@ -332,5 +333,5 @@ def test_list_nomination_needs_a_csrf_token(csrf_client, session, district):
     refused = client.post(url, data=data)
     assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
     assert memberships(session) == 1
-    done = client.post(url, data={**data, "csrf_token": token})
+    done = client.post(url, data={**data, "csrf_token": token}, follow_redirects=True)
     assert done.status_code == 200 and memberships(session) == 2

@@ -165,7 +165,7 @@ def test_page_links_drop_unknown_parameters(client, firms):
 @pytest.mark.parametrize("query,message", [
     ("stage=ladder", "阶梯阶段：取值无效：ladder"),
     ("size_class=huge", "企业划型：取值无效：huge"),
-    ("abnormal=maybe", "经营异常：应为 true 或 false"),
+    ("abnormal=maybe", "经营异常：应为“是”或“否”"),
     ("page=0", "页码：页码应为正整数"),
     ("per_page=5000", "每页条数：每页条数应在1至200之间"),
 ])

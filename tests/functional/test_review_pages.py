@@ -50,7 +50,7 @@ def decide(client, membership, action, **data):
 
 def bulk(client, action, memberships, **data):
     items = [f"{m.id}:{m.version}" for m in memberships]
-    return client.post("/pools/review/bulk", data={"action": action, "items": items, **data})
+    return client.post("/pools/review/bulk", data={"action": action, "items": items, **data}, follow_redirects=True)
 
 
 def queue_ids(html) -> list[int]:
@@ -247,8 +247,9 @@ def test_bulk_results_are_mixed_and_each_item_stands_alone(client, session, user
     login(client, "city")
     items = [f"{stale.id}:{stale_version}", f"{queue['by_xihu'].id}:{queue['by_xihu'].version}",
              *(f"{m.id}:{m.version}" for m in extra)]
-    response = client.post("/pools/review/bulk", data={"action": "admit", "items": items, "comment": "批量"})
-    assert response.status_code == 200
+    response = client.post("/pools/review/bulk", data={"action": "admit", "items": items, "comment": "批量"},
+                           follow_redirects=True)
+    assert response.status_code == 200 and [r.status_code for r in response.history] == [303]
     html = response.get_data(as_text=True)
     assert "成功 2 条，失败 3 条" in html
     results = dict(re.findall(r'data-membership="(\d+)" data-ok="(\w+)"', html))
@@ -301,5 +302,6 @@ def test_bulk_needs_a_csrf_token(csrf_client, session, queue):
     refused = client.post("/pools/review/bulk", data={"action": "admit", "items": [item]})
     assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
     assert reload(session, queue["by_city"].id).state == "nominated"
-    done = client.post("/pools/review/bulk", data={"action": "admit", "items": [item], "csrf_token": token})
+    done = client.post("/pools/review/bulk", data={"action": "admit", "items": [item], "csrf_token": token},
+                       follow_redirects=True)
     assert done.status_code == 200 and "成功 1 条，失败 0 条" in done.get_data(as_text=True)

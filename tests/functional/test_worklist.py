@@ -211,8 +211,8 @@ def test_state_choices_follow_the_chosen_kind(client, cases):
     ("min_days=-1", "停留天数至少", "停留天数应为0至36500之间的整数"),
     ("min_days=abc", "停留天数至少", "停留天数应为0至36500之间的整数"),
     ("district=xihu", "所属区县", "区县代码应为6位数字"),
-    ("sort=firm_id;drop", "排序", "不支持按“firm_id;drop”排序，可按停留天数、发起日期、企业名称排序"),
-    ("dir=sideways", "顺序", "排序方向应为 asc（升序）或 desc（降序）"),
+    ("sort=firm_id;drop", "排序", "不支持按“firm_id;drop”排序，可按停留天数、发起日期或企业名称排序"),
+    ("dir=sideways", "顺序", "排序方向应为降序或升序"),
     ("page=0", "页码", "页码应为正整数"),
     ("per_page=1000", "每页条数", "每页条数应在1至200之间"),
 ])

@@ -15,10 +15,10 @@ from models.enums import ROLE_LABELS, STAGE_LABELS, Role
 from tests.database import reset_database
 from tests.factories import NOW
 from workflows.case_flows import CASE_WORKFLOWS
-from workflows.demo import DEMO_USERS, demo_logins, seed_demo
-from workflows.demo_bulk import in_child
-from workflows.demo_data import DEMO_PASSWORD, DISTRICTS
-from workflows.demo_firms import generate_firms
+from workflows.demo.bulk import in_child
+from workflows.demo.data import DEMO_PASSWORD, DISTRICTS
+from workflows.demo.firms import generate_firms
+from workflows.demo.seed import DEMO_USERS, demo_logins, seed_demo
 from workflows.ladder import CASE_LABELS
 from workflows.policy import default_policy
 from workflows.rules.scale import ScaleBasis, scale_rule

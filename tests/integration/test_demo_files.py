@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from models import Firm, ImportRun, User
 from tests.factories import NOW
-from workflows.demo import seed_demo
-from workflows.demo_files import write_demo_files
+from workflows.demo.files import write_demo_files
+from workflows.demo.seed import seed_demo
 from workflows.importing.run import execute_import
 from workflows.rules.uscc import validate_uscc
 

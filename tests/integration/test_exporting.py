@@ -47,8 +47,8 @@ def three(session, users, now):
     return a, b, c
 
 
-def rows(session, kind, actor, args):
-    return list(iter_rows(session, kind, actor, clean_params(kind, args)))
+def rows(session, kind, actor, args, now):
+    return list(iter_rows(session, kind, actor, clean_params(kind, args, now=now)))
 
 
 def test_every_column_has_a_chinese_header():
@@ -56,9 +56,9 @@ def test_every_column_has_a_chinese_header():
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in c.header) for c in kind.columns), kind.name
 
 
-def test_firm_rows_in_list_order_with_labels(session, users, three):
+def test_firm_rows_in_list_order_with_labels(session, users, three, now):
     a, b, c = three
-    got = rows(session, "firms", users["city"], {})
+    got = rows(session, "firms", users["city"], {}, now)
     assert [r[0] for r in got] == [a.uscc, b.uscc, c.uscc]
     first = dict(zip([col.header for col in FIRM_COLUMNS], got[0], strict=True))
     assert first["企业名称"] == "杭州甲精密机械有限公司" and first["所属区县"] == "西湖区"
@@ -69,47 +69,51 @@ def test_firm_rows_in_list_order_with_labels(session, users, three):
     assert got[1][2] == "个体工商户" and got[1][12] == "个体工商户"
 
 
-def test_firm_filters_are_the_lists(session, users, three):
+def test_firm_filters_are_the_lists(session, users, three, now):
     a, b, c = three
-    assert [r[1] for r in rows(session, "firms", users["city"], {"district": SHANGCHENG})] == [b.name]
-    assert [r[1] for r in rows(session, "firms", users["city"], {"stage": "individual"})] == [b.name]
-    assert [r[1] for r in rows(session, "firms", users["city"], {"q": "科技"})] == [c.name]
-    assert [r[1] for r in rows(session, "firms", users["city"], {"tags": "equipment"})] == [a.name]
-    assert [r[1] for r in rows(session, "firms", users["city"], {"high_tech": "true"})] == [a.name]
-    assert [r[1] for r in rows(session, "firms", users["city"], {"industry": "c"})] == [a.name, c.name]
-    assert count_rows(session, "firms", users["city"], clean_params("firms", {"industry": "C39"})) == 2
+    assert [r[1] for r in rows(session, "firms", users["city"], {"district": SHANGCHENG}, now)] == [b.name]
+    assert [r[1] for r in rows(session, "firms", users["city"], {"stage": "individual"}, now)] == [b.name]
+    assert [r[1] for r in rows(session, "firms", users["city"], {"q": "科技"}, now)] == [c.name]
+    assert [r[1] for r in rows(session, "firms", users["city"], {"tags": "equipment"}, now)] == [a.name]
+    assert [r[1] for r in rows(session, "firms", users["city"], {"high_tech": "true"}, now)] == [a.name]
+    assert [r[1] for r in rows(session, "firms", users["city"], {"industry": "c"}, now)] == [a.name, c.name]
+    assert count_rows(session, "firms", users["city"], clean_params("firms", {"industry": "C39"}, now=now)) == 2
 
 
-def test_officer_exports_only_their_district(session, users, three):
+def test_officer_exports_only_their_district(session, users, three, now):
     a, b, c = three
-    assert [r[1] for r in rows(session, "firms", users["xihu"], {})] == [a.name, c.name]
-    assert rows(session, "firms", users["xihu"], {"district": SHANGCHENG}) == []
-    assert [r[0] for r in rows(session, "indicators", users["shangcheng"], {})] == [b.uscc]
+    assert [r[1] for r in rows(session, "firms", users["xihu"], {}, now)] == [a.name, c.name]
+    assert rows(session, "firms", users["xihu"], {"district": SHANGCHENG}, now) == []
+    assert [r[0] for r in rows(session, "indicators", users["shangcheng"], {}, now)] == [b.uscc]
 
 
-def test_bad_filters_are_refused_in_chinese():
+def test_bad_filters_are_refused_in_chinese(now):
     with pytest.raises(ValidationFailed) as exc:
-        clean_params("firms", {"stage": "giant", "abnormal": "maybe"})
+        clean_params("firms", {"stage": "giant", "abnormal": "maybe"}, now=now)
     assert set(exc.value.fields) == {"stage", "abnormal"}
     with pytest.raises(ValidationFailed) as exc:
-        clean_params("indicators", {"year": "1899"})
-    assert "年度" in exc.value.fields["year"]
+        clean_params("indicators", {"year": "1899"}, now=now)
+    assert exc.value.fields["year"] == "年度不能早于2000年"
+    with pytest.raises(ValidationFailed) as exc:  # the year rule of the API and import: not a year to come
+        clean_params("indicators", {"year": "2027"}, now=now)
+    assert exc.value.fields["year"] == "年度不能晚于今年（2026）"
+    assert clean_params("indicators", {"year": "2026"}, now=now)["year"] == 2026
     with pytest.raises(ValidationFailed) as exc:
-        clean_params("members", {})
+        clean_params("members", {}, now=now)
     assert exc.value.fields["pool"] == "请指定培育库编号"
     with pytest.raises(ValidationFailed):
-        clean_params("pools", {})
+        clean_params("pools", {}, now=now)
 
 
-def test_indicator_rows_per_firm_and_year(session, users, three):
+def test_indicator_rows_per_firm_and_year(session, users, three, now):
     a, b, _ = three
-    got = rows(session, "indicators", users["city"], {})
+    got = rows(session, "indicators", users["city"], {}, now)
     assert [(r[0], r[1]) for r in got] == [(a.uscc, 2024), (a.uscc, 2025), (b.uscc, 2025)]
     assert got[0][2] == Decimal("1200.50") and got[0][4] == Decimal("-3.25") and got[0][5] == 30
     assert got[0][10:] == ("杭州甲精密机械有限公司", "西湖区")
-    assert [(r[0], r[1]) for r in rows(session, "indicators", users["city"], {"year": "2025"})] == \
+    assert [(r[0], r[1]) for r in rows(session, "indicators", users["city"], {"year": "2025"}, now)] == \
         [(a.uscc, 2025), (b.uscc, 2025)]
-    assert rows(session, "indicators", users["city"], {"year": "2025", "stage": "individual"})[0][0] == b.uscc
+    assert rows(session, "indicators", users["city"], {"year": "2025", "stage": "individual"}, now)[0][0] == b.uscc
 
 
 def test_member_rows_of_one_pool(session, users, now):
@@ -126,15 +130,15 @@ def test_member_rows_of_one_pool(session, users, now):
     nominate(session, sc_pool, other, reason="成长性好", cultivation_type="startup", batch="2026-1",
              actor=users["city"], now=now)
     session.commit()
-    params = clean_params("members", {"pool_id": str(xihu_pool.id)})
+    params = clean_params("members", {"pool_id": str(xihu_pool.id)}, now=now)
     assert check_pool(session, params) is xihu_pool
     (row,) = list(iter_rows(session, "members", users["city"], params))
     assert row[:7] == (firm.uscc, firm.name, "西湖区", xihu_pool.name,
                         MEMBERSHIP.states["nominated"].label, "成长型", "2026-1")
-    assert row[7] == datetime(2026, 11, 30, 10, 0)  # nominated at NOW (02:00 UTC), shown in Hangzhou time
+    assert row[7:10] == ("成长性好", users["xihu"].label, now)  # times stay stored (UTC): the writers convert
     assert list(iter_rows(session, "members", users["shangcheng"], params)) == []
     assert list(iter_rows(session, "members", users["city"], clean_params(
-        "members", {"pool_id": str(xihu_pool.id), "state": "admitted"}))) == []
+        "members", {"pool_id": str(xihu_pool.id), "state": "admitted"}, now=now))) == []
     with pytest.raises(NotFound):
         check_pool(session, {"pool_id": 999_999, "filters": {}})
 
@@ -151,6 +155,16 @@ def test_csv_has_a_bom_iso_dates_and_no_formulas(tmp_path):
     assert got[0] == [c.header for c in columns]
     assert got[1][1] == "'=HYPERLINK(\"x\")" and got[1][5] == "2019-05-20"
     assert got[2] == ["A", "'-1", "", "", "", ""]
+
+
+def test_csv_shows_stored_times_in_hangzhou_time(tmp_path):
+    path = tmp_path / "m.csv"
+    columns = EXPORTS["members"].columns
+    decided = datetime(2026, 11, 30, 4, 22)  # stored UTC (naive, as SQLite returns it)
+    write_csv(path, columns, [("X", "甲", "西湖区", "库", "已入库", "成长型", "2026-2", "", "", decided, "", decided,
+                               None, "")])
+    row = path.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+    assert row[9] == row[11] == "2026-11-30 12:22:00"
 
 
 def test_csv_money_is_plain_decimal(tmp_path):

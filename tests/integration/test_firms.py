@@ -172,8 +172,8 @@ def test_put_indicators_creates_and_audits(session, actors, now, firm):
     (2025, {"employees": 1.5, "total_assets": "-0.01"}, {"employees": "应为非负整数，而不是“1.5”",
                                                           "total_assets": "不能为负数"}),
     (2025, {"sales": 1}, {"sales": "未知字段"}),
-    (1999, {"revenue": 1}, {"year": "年度应在2000至2100之间"}),
-    (2101, {"revenue": 1}, {"year": "年度应在2000至2100之间"}),
+    (1999, {"revenue": 1}, {"year": "年度不能早于2000年"}),
+    (2027, {"revenue": 1}, {"year": "年度不能晚于今年（2026）"}),
     ("明年", {"revenue": 1}, {"year": "年度应为4位数字"}),
 ])
 def test_put_indicators_refuses_bad_figures(session, actors, now, firm, year, data, fields):

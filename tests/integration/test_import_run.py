@@ -105,14 +105,36 @@ def test_changes_are_audited_with_old_and_new_values_and_the_stage_never_moves(s
     made = firms(session)
     assert (made[codes[0]].legal_form, made[codes[0]].stage) == ("股份有限公司", "enterprise")
     assert made[codes[1]].status == "deregistered"
-    renamed, deregistered = events(session, "update")
+    [renamed] = events(session, "update")
     assert renamed.evidence["changes"] == {"name": ["杭州导入0号有限公司", "杭州导入0号股份有限公司"],
                                            "legal_form": ["有限责任公司", "股份有限公司"]}
-    assert renamed.evidence["flag"] == "legal_form_changed" and "flag" not in deregistered.evidence
-    assert deregistered.evidence["changes"] == {"status": ["active", "deregistered"]}
+    assert renamed.evidence["flag"] == "legal_form_changed"
+    # 登记状态 changes as a status change, the one meaning it has on the firm page and in the status feed
+    [deregistered] = events(session, "status_change")
+    assert (deregistered.subject_id, deregistered.evidence) == (made[codes[1]].id, {
+        "change": "deregister", "effective_on": TODAY.isoformat(), "source": "导入文件“v2.csv”",
+        "changes": {"status": ["active", "deregistered"]}, "import_run": run.id, "line": 3})
     [notice] = report_rows(run.report_path, "提示")
     assert notice[0] == 2 and notice[1] == "组织形式" and "阶段未改变" in notice[3]
     assert report_rows(run.report_path) == []
+
+
+def test_markers_in_a_firms_file_are_status_changes_each_with_its_own_event(session, users, now, tmp_path):
+    c = code()
+    header = FIRM_HEADER + ["经营异常", "严重违法失信"]
+    run_import(session, users["city"], write_csv(tmp_path / "a.csv", header, [firm_row(c) + ["否", "否"]]), now=now)
+    run = run_import(session, users["city"], write_csv(tmp_path / "b.csv", header,
+                                                       [firm_row(c, status="吊销") + ["是", "否"]]), now=now)
+    assert counts(run) == (ImportStatus.SUCCEEDED, 1, 0, 1, 0, 0)
+    firm = firms(session)[c]
+    assert (firm.status, firm.abnormal, firm.serious_violation) == ("revoked", True, False)
+    assert [(e.evidence["change"], e.evidence["changes"]) for e in events(session, "status_change")] == [
+        ("revoke", {"status": ["active", "revoked"]}), ("mark_abnormal", {"abnormal": [False, True]})]
+    assert events(session, "update") == []
+    again = run_import(session, users["city"], write_csv(tmp_path / "c.csv", header,
+                                                         [firm_row(c, status="吊销") + ["是", "否"]]), now=now)
+    assert counts(again) == (ImportStatus.SUCCEEDED, 1, 0, 0, 1, 0)
+    assert len(events(session, "status_change")) == 2
 
 
 def test_blank_optional_cells_keep_stored_values(session, users, now, tmp_path):

@@ -4,7 +4,7 @@ which pool, four eyes, the county → city cascade, the nomination checks, and n
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from models import AuditEvent, Firm, PoolMembership
 from models.enums import FirmStatus, PoolLevel, SizeClass, Stage
@@ -19,6 +19,7 @@ from tests.factories import (
     nominate_to,
     pool_of,
     refused,
+    snapshot,
     uscc,
 )
 from workflows.errors import (
@@ -195,9 +196,12 @@ def test_ending_a_county_membership_ends_the_admitted_city_membership_the_same_w
     assert city.version == version + 1
     [cascade] = events(session, city, f"cascade_{action}")
     assert (cascade.from_state, cascade.to_state, cascade.actor_name) == ("admitted", city.state, "xihu")
-    assert cascade.evidence["cause_membership_id"] == county.id
+    assert cascade.evidence["caused_by"] == {"subject_type": "membership", "subject_id": county.id, "action": action}
+    assert cascade.evidence["fields"] == {"reason": reason}
     [own] = events(session, county, action)
-    assert own.evidence["cascaded_membership_id"] == city.id
+    assert own.evidence["consequences"] == [{"subject_type": "membership", "subject_id": city.id,
+                                             "action": f"cascade_{action}"}]
+    assert len(events(session, city)) == 3  # nominate, admit, the one cascade event
 
 
 @pytest.mark.parametrize("action", ["remove", "graduate"])
@@ -346,3 +350,28 @@ def test_eligibility_is_checked_again_at_admission(session, actors, now):
     assert [r.rule for r in error.reasons] == ["abnormal", "size_class"]
     do(session, m, "reject", actors["city"], now)  # still decidable the other way
     assert m.state == "rejected"
+
+
+@pytest.mark.parametrize("role", ["xihu", "city"])
+def test_nobody_fires_a_cascade_action_directly(session, actors, now, role):
+    """A consequence is the engine's: a county officer cannot end a city membership by naming it."""
+    _, city = both_levels(session, actors, now, "admitted")
+    before = snapshot(session)
+    with pytest.raises(NotPermitted):
+        act(session, city, "cascade_remove", actor=actors[role], now=now, expected_version=city.version,
+            values={"reason": "violation"})
+    session.rollback()
+    assert snapshot(session) == before
+
+
+def test_a_stale_city_membership_fails_the_whole_cascade(session, actors, now):
+    """The city membership's version is checked: a concurrent change to it refuses the county action too."""
+    county, city = both_levels(session, actors, now, "admitted")
+    session.execute(update(PoolMembership).where(PoolMembership.id == city.id)
+                    .values(version=PoolMembership.version + 1)  # another transaction moved it meanwhile
+                    .execution_options(synchronize_session=False))
+    with pytest.raises(StaleVersion):
+        do(session, county, "remove", actors["xihu"], now, reason="violation")
+    session.rollback()
+    session.expire_all()
+    assert (county.state, city.state) == ("admitted", "admitted")

@@ -21,7 +21,7 @@ from pool.db_events import install_sqlite_pragmas
 from tests.factories import XIHU, eligible_firm, make_staff, nominate_to, pool_of
 from workflows.errors import Duplicate, PoolFull, ValidationFailed
 from workflows.membership import act, nominate
-from workflows.pools import COUNTY_TOTAL, all_pools, update_pools
+from workflows.pools import all_pools, county_total, update_pools
 
 CLIENTS, CAPACITY = 32, 5
 pytestmark = pytest.mark.committed_db  # the clients read the setup over connections of their own
@@ -220,5 +220,5 @@ def test_admins_moving_targets_at_once_never_break_the_county_total(ctx, session
     results = race(ctx, race_engine, [move(d, 100 * (i + 1)) for i, d in enumerate(sorted(pools)[:8])])
     assert sorted("ok" if r == "ok" else type(r).__name__ for r in results) == ["ValidationFailed"] * 7 + ["ok"]
     session.expire_all()
-    assert sum(p.target for p in all_pools(session) if p.level == "county") == COUNTY_TOTAL
+    assert sum(p.target for p in all_pools(session) if p.level == "county") == county_total()
     assert session.scalar(select(func.count()).select_from(AuditEvent).filter_by(subject_type="pool")) == 2

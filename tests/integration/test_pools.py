@@ -22,9 +22,9 @@ from tests.factories import (
 from workflows.errors import NotFound, NotPermitted, PoolFull, ValidationFailed
 from workflows.membership import act, eligibility_reasons
 from workflows.pools import (
-    COUNTY_TOTAL,
     all_pools,
     apply_split,
+    county_total,
     eligible_counts,
     pool_counts,
     propose_split,
@@ -55,7 +55,7 @@ def test_the_migration_seeds_the_plans_targets(session):
     city = [p for p in pools if p.level == PoolLevel.CITY]
     county = [p for p in pools if p.level == PoolLevel.COUNTY]
     assert [(p.target, p.capacity, p.name) for p in city] == [(12_000, None, "市级培育库")]
-    assert len(county) == 13 and sum(p.target for p in county) == COUNTY_TOTAL
+    assert len(county) == 13 and sum(p.target for p in county) == county_total()
     assert {p.capacity for p in county} == {None}
 
 
@@ -157,7 +157,7 @@ def test_moving_target_between_two_districts_in_one_edit(session, actors, now):
     session.commit()
     session.expire_all()
     assert (xihu.target, shangcheng.target) == (x + 500, s - 500)
-    assert sum(p.target for p in all_pools(session) if p.level == "county") == COUNTY_TOTAL
+    assert sum(p.target for p in all_pools(session) if p.level == "county") == county_total()
     assert sorted(e.subject_id for e in pool_events(session)) == sorted([xihu.id, shangcheng.id])
 
 
@@ -252,7 +252,7 @@ def test_eligible_counts_agree_with_the_nomination_rule(session, dataset):
 
 def test_propose_split_shares_45000_by_eligible_firms(session, dataset):
     split = propose_split(session, TODAY)
-    assert sum(split.values()) == COUNTY_TOTAL and len(split) == 13
+    assert sum(split.values()) == county_total() == 45_000 and len(split) == 13
     # 44,987 after the minimums, 4:1 -> 35,989.6 and 8,997.4; the .6 takes the last seat.
     assert (split[XIHU], split[SHANGCHENG]) == (35_991, 8_998)
     assert {v for k, v in split.items() if k not in (XIHU, SHANGCHENG)} == {1}
@@ -266,7 +266,7 @@ def test_apply_split_sets_every_county_target_and_audits_the_changes(session, ac
     assert {p.district_code: p.target for p in all_pools(session) if p.level == "county"} == split
     assert pool_of(session, "city").target == 12_000
     assert len(result) == len(pool_events(session)) == 13
-    assert session.scalar(select(func.sum(Pool.target)).where(Pool.level == "county")) == COUNTY_TOTAL
+    assert session.scalar(select(func.sum(Pool.target)).where(Pool.level == "county")) == county_total()
 
 
 def test_apply_split_is_the_admins(session, actors, now, dataset):

@@ -30,3 +30,12 @@ def test_labels_are_escaped():
 def test_loops_are_listed_not_drawn():
     assert loop_actions(CASE_WORKFLOWS["stock_to_listed"]) == ["列为市级重点拟上市", "取消市级重点拟上市"]
     assert loop_actions(CASE_WORKFLOWS["ind_to_ent"]) == []
+
+
+def test_the_membership_diagram_labels_its_users_steps_not_the_cascade():
+    from workflows.membership import MEMBERSHIP
+
+    svg = str(render_svg(MEMBERSHIP, "admitted"))
+    labels = re.findall(r'class="wf-edge-label"[^>]*>([^<]+)<', svg)
+    assert "毕业出库" in labels and "审核入库" in labels
+    assert not any("联动" in label for label in re.findall(r"<title>([^<]+)</title>", svg))

@@ -18,17 +18,18 @@ def firm(**kw):
     return SimpleNamespace(**{**base, **kw})
 
 
-def rules(f, has_indicators=True, today=TODAY, **kw):
-    return [r.rule for r in check_eligibility(f, has_indicators=has_indicators, today=today, **kw)]
+def rules(f, has_indicators=True, today=TODAY, new_firm_months=24):
+    return [r.rule for r in check_eligibility(f, has_indicators=has_indicators, today=today,
+                                              new_firm_months=new_firm_months)]
 
 
 def test_a_small_active_enterprise_with_figures_is_eligible():
-    assert check_eligibility(firm(), has_indicators=True, today=TODAY) == []
+    assert check_eligibility(firm(), has_indicators=True, today=TODAY, new_firm_months=24) == []
 
 
 @pytest.mark.parametrize("stage", list(Stage))
 def test_only_the_enterprise_rung_is_eligible(stage):
-    reasons = check_eligibility(firm(stage=stage), has_indicators=True, today=TODAY)
+    reasons = check_eligibility(firm(stage=stage), has_indicators=True, today=TODAY, new_firm_months=24)
     if stage == Stage.ENTERPRISE:
         assert reasons == []
     else:
@@ -39,7 +40,7 @@ def test_only_the_enterprise_rung_is_eligible(stage):
 
 @pytest.mark.parametrize("status", list(FirmStatus))
 def test_only_an_active_firm_is_eligible(status):
-    reasons = check_eligibility(firm(status=status), has_indicators=True, today=TODAY)
+    reasons = check_eligibility(firm(status=status), has_indicators=True, today=TODAY, new_firm_months=24)
     if status == FirmStatus.ACTIVE:
         assert reasons == []
     else:
@@ -56,13 +57,13 @@ def test_each_marker_refuses(marker, rule):
 @pytest.mark.parametrize("size, ok", [(SizeClass.SMALL, True), (SizeClass.MICRO, True), (SizeClass.MEDIUM, False),
                                       (SizeClass.LARGE, False), (SizeClass.UNKNOWN, False)])
 def test_with_figures_only_small_and_micro_are_eligible(size, ok):
-    reasons = check_eligibility(firm(size_class=size), has_indicators=True, today=TODAY)
+    reasons = check_eligibility(firm(size_class=size), has_indicators=True, today=TODAY, new_firm_months=24)
     assert [(r.rule, r.value) for r in reasons] == ([] if ok else [("size_class", size)])
 
 
 def test_without_figures_registered_exactly_24_months_ago_is_no_longer_new():
     [reason] = check_eligibility(firm(registered_on=date(2024, 11, 30), size_class=SizeClass.UNKNOWN),
-                                 has_indicators=False, today=TODAY)
+                                 has_indicators=False, today=TODAY, new_firm_months=24)
     assert (reason.rule, reason.value, reason.threshold) == ("no_indicators", "2024-11-30", 24)
     assert "缺少年度数据" in reason.message
 
@@ -74,7 +75,7 @@ def test_without_figures_one_day_short_of_24_months_is_new_and_eligible():
 
 
 def test_without_figures_and_without_a_registration_date_is_refused():
-    [reason] = check_eligibility(firm(registered_on=None), has_indicators=False, today=TODAY)
+    [reason] = check_eligibility(firm(registered_on=None), has_indicators=False, today=TODAY, new_firm_months=24)
     assert (reason.rule, reason.value) == ("no_indicators", None)
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
-from pool.exports import (
+from pool.exports.xlsx import (
     EXCEL_MAX_ROWS,
     XLSX_MIMETYPE,
     Column,

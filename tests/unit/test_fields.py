@@ -15,6 +15,7 @@ from workflows.rules.fields import (
     clean_district,
     clean_money,
     clean_name,
+    clean_registered_on,
     clean_tags,
     clean_uscc,
     clean_year,
@@ -70,17 +71,40 @@ def test_count_refused(raw, message):
     assert message in error(clean_count, raw)
 
 
-@pytest.mark.parametrize("raw, expected", [(2000, 2000), ("2100", 2100), (" 2024 ", 2024)])
-def test_year_accepted(raw, expected):
-    assert clean_year(raw) == expected
+TODAY = date(2026, 11, 30)  # a fixed day: the rules below move with `today`, never with the wall clock
+
+
+@pytest.mark.parametrize("raw, expected", [(2000, 2000), ("2026", 2026), (" 2024 ", 2024)])
+def test_year_accepted_up_to_the_year_under_way(raw, expected):
+    assert clean_year(raw, today=TODAY) == expected
 
 
 @pytest.mark.parametrize("raw, message", [
-    (1999, "年度应在2000至2100之间"), (2101, "年度应在2000至2100之间"), ("二〇二四", "年度应为4位数字"),
-    ("2024.5", "年度应为4位数字"), (None, "年度应为4位数字"),
+    (1999, "年度不能早于2000年"), (2027, "年度不能晚于今年（2026）"), (2100, "年度不能晚于今年（2026）"),
+    ("二〇二四", "年度应为4位数字"), ("2024.5", "年度应为4位数字"), (None, "年度应为4位数字"),
 ])
 def test_year_refused(raw, message):
-    assert error(clean_year, raw) == message
+    assert error(clean_year, raw, today=TODAY) == message
+
+
+def test_next_year_is_accepted_once_it_has_begun():
+    assert clean_year(2027, today=date(2027, 1, 1)) == 2027
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("2026-12-01", "成立日期不能晚于今天（2026-11-30）"), ("1949-09-30", "成立日期不能早于1949-10-01"),
+    ("1800-01-01", "成立日期不能早于1949-10-01"),
+])
+def test_registration_date_refused_outside_the_registers(raw, message):
+    assert error(clean_registered_on, raw, today=TODAY) == message
+    with pytest.raises(ValidationFailed) as info:
+        validate_firm({**FIRM, "registered_on": raw}, creating=True, today=TODAY)
+    assert info.value.fields == {"registered_on": message}
+
+
+def test_registration_date_accepted_on_its_bounds():
+    assert clean_registered_on("1949-10-01", today=TODAY) == date(1949, 10, 1)
+    assert clean_registered_on("2026-11-30", today=TODAY) == TODAY
 
 
 def test_dates():
@@ -108,7 +132,7 @@ def test_bool_accepted(raw, expected):
 
 @pytest.mark.parametrize("raw", ["yes", 2, None, "", [True]])
 def test_bool_refused(raw):
-    assert error(clean_bool, raw) == "应为 true 或 false"
+    assert error(clean_bool, raw) == "应为“是”或“否”"
 
 
 def test_names_uscc_and_district():
@@ -125,7 +149,7 @@ def test_names_uscc_and_district():
 
 def test_valid_firm_is_cleaned():
     clean = validate_firm({**FIRM, "tags": ["health"], "registered_on": "2020-05-01", "tech_sme": "是"},
-                          creating=True)
+                          creating=True, today=TODAY)
     assert clean == {**FIRM, "industry": "C39", "tags": ["health"], "registered_on": date(2020, 5, 1),
                      "tech_sme": True}
 
@@ -133,7 +157,7 @@ def test_valid_firm_is_cleaned():
 def test_firm_errors_are_all_reported_at_once():
     with pytest.raises(ValidationFailed) as info:
         validate_firm({"uscc": "91330106673959654Q", "legal_form": "公司", "industry": "Z99", "size_class": "small",
-                       "stage": "listed", "district_code": "330106", "abnormal": "maybe"}, creating=True)
+                       "stage": "listed", "district_code": "330106", "abnormal": "maybe"}, creating=True, today=TODAY)
     fields = info.value.fields
     assert set(fields) == {"uscc", "legal_form", "industry", "size_class", "stage", "district_code", "abnormal",
                            "name", "district"}
@@ -145,13 +169,13 @@ def test_firm_errors_are_all_reported_at_once():
 
 
 def test_update_refuses_uscc_and_allows_clearing_registration_date():
-    assert validate_firm({"registered_on": None, "name": "新名"}, creating=False) == {"registered_on": None,
+    assert validate_firm({"registered_on": None, "name": "新名"}, creating=False, today=TODAY) == {"registered_on": None,
                                                                                     "name": "新名"}
     with pytest.raises(ValidationFailed) as info:
-        validate_firm({"uscc": USCC, "id": 3}, creating=False)
+        validate_firm({"uscc": USCC, "id": 3}, creating=False, today=TODAY)
     assert info.value.fields == {"uscc": "该字段不能直接修改", "id": "该字段不能直接修改"}
     with pytest.raises(ValidationFailed):
-        validate_firm(["not", "a", "dict"], creating=False)
+        validate_firm(["not", "a", "dict"], creating=False, today=TODAY)
 
 
 def test_indicators():

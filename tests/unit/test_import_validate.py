@@ -130,7 +130,7 @@ def test_dates_as_chinese_files_write_them(written, expected):
 
 @pytest.mark.parametrize("written, message", [("2021/13/40", "日期无效：2021/13/40"), ("2021-02-30", "日期无效"),
                                               ("去年", "日期格式应为YYYY-MM-DD"), ("2027-01-01", "不能晚于今天"),
-                                              (44287, "日期被存成了数字")])
+                                              (44287, "日期被存成了数字"), ("1800-01-01", "不能早于1949-10-01")])
 def test_bad_dates(written, message):
     assert message in messages(check_firm(firm_row(code(), born=written)))["成立日期"]
 
@@ -187,7 +187,7 @@ def test_money_as_audit_evidence_shows_it(value, text):
     assert money_text(value) == text
 
 
-@pytest.mark.parametrize("year, message", [("1999", "2000至2100"), ("2027", "不能晚于今年"), ("二〇二五", "4位数字")])
+@pytest.mark.parametrize("year, message", [("1999", "不能早于2000年"), ("2027", "不能晚于今年"), ("二〇二五", "4位数字")])
 def test_year_range(year, message):
     check = validator(INDICATORS, INDICATOR_HEADER)
     assert message in messages(check(2, [code(), year, "1", "", "", "", ""]))["年度"]

@@ -239,12 +239,17 @@ def test_matching_version_given_as_text_is_accepted():
     fire(FakeSession(), subject(), "go", actor=person(), now=NOW, expected_version="3", values={"size": "s"})
 
 
-def test_checks_run_in_order_permission_then_version_then_fields_then_guards():
+def test_checks_run_in_order_version_then_edge_then_permission_then_fields_then_guards():
+    """DESIGN §4: a stale copy is refused as stale whatever else is wrong with the request."""
     officer = person(Role.COUNTY_OFFICER, "330102")
-    with pytest.raises(NotPermitted):  # wrong district wins over a stale version and missing fields
+    with pytest.raises(StaleVersion):  # stale wins over the wrong district and missing fields
         fire(FakeSession(), subject(), "go", actor=officer, now=NOW, expected_version=1)
-    with pytest.raises(StaleVersion):  # stale wins over missing fields
-        fire(FakeSession(), subject(), "go", actor=person(), now=NOW, expected_version=1)
+    with pytest.raises(StaleVersion):  # stale wins over an action the (moved) state no longer has
+        fire(FakeSession(), subject("b"), "go", actor=person(), now=NOW, expected_version=2)
+    with pytest.raises(IllegalTransition):  # current copy, wrong edge
+        fire(FakeSession(), subject("b"), "go", actor=officer, now=NOW, expected_version=3)
+    with pytest.raises(NotPermitted):  # current copy, right edge, wrong district wins over missing fields
+        fire(FakeSession(), subject(), "go", actor=officer, now=NOW, expected_version=3)
 
 
 def test_field_validation_reports_every_bad_field():

@@ -19,6 +19,12 @@ MINIMAL = """
 version = "test-1"
 effective_year = 2024
 
+[pools]
+county_total = 45000
+
+[eligibility]
+new_firm_months = 24
+
 [uscc]
 allow_list = ["91350100M0001TGQXM"]
 
@@ -65,7 +71,7 @@ class TestShippedPolicy:
     def test_loads(self):
         policy = load_policy()
         assert isinstance(policy, Policy)
-        assert policy.version == "2011-300"
+        assert policy.version == "2011-300-r2"
         assert policy.effective_year == 2011
         assert DEFAULT_PATH.name == "policy.toml"
 
@@ -100,7 +106,13 @@ class TestShippedPolicy:
             ("F5123", "wholesale", "wholesale"),
             ("F52", "retail", "retail"),
             ("G53", None, "services_tier1"),
-            ("G60", None, "services_tier1"),
+            ("G54", "transport", "services_tier1"),
+            ("G58", "transport", "services_tier1"),
+            ("G591", "transport", "services_tier1"),
+            ("G5910", "transport", "services_tier1"),
+            ("G592", "warehousing", "services_tier1"),
+            ("G59", "warehousing", "services_tier1"),
+            ("G60", "postal", "services_tier1"),
             ("H61", "accommodation", "accommodation_catering"),
             ("H62", "catering", "accommodation_catering"),
             ("I63", "info_transmission", "services_tier1"),
@@ -198,8 +210,8 @@ class TestMinimalPolicy:
         assert policy.classify_industry("C3912")[1].key == "none"
 
     def test_unknown_top_level_tables_are_kept_not_errors(self, tmp_path):
-        policy = _load(tmp_path, MINIMAL + "\n[pools]\ncity_target = 12000\n[eligibility]\nnew_months = 24\n")
-        assert policy.extra == {"pools": {"city_target": 12000}, "eligibility": {"new_months": 24}}
+        policy = _load(tmp_path, MINIMAL + "\n[checks]\nhour = 2\n[campaign]\nweights = [30, 25]\n")
+        assert policy.extra == {"checks": {"hour": 2}, "campaign": {"weights": [30, 25]}}
 
     def test_float_thresholds_are_exact_decimals(self, tmp_path):
         policy = _load(tmp_path, MINIMAL.replace("threshold = 2000", "threshold = 2000.1"))
@@ -287,3 +299,19 @@ def test_allow_list_is_normalised(tmp_path):
 def test_medium_class_may_be_left_out(tmp_path):
     policy = _load(tmp_path, MINIMAL.replace("medium = { employees = 300, revenue = 2000 }", ""))
     assert policy.size_rows["industry"].medium is None
+
+
+class TestPlanNumbers:
+    def test_shipped_pool_total_and_new_firm_window(self):
+        policy = load_policy()
+        assert (policy.county_pool_total, policy.new_firm_months) == (45000, 24)
+
+    @pytest.mark.parametrize("table, bad, message", [
+        ("[pools]\ncounty_total = 45000\n", "[pools]\ncounty_total = 0\n", "pools.county_total：应为正整数"),
+        ("[pools]\ncounty_total = 45000\n", "[pools]\ncounty_total = \"45000\"\n", "pools.county_total：应为正整数"),
+        ("[eligibility]\nnew_firm_months = 24\n", "[eligibility]\nnew_firm_months = 24\nmonths = 3\n",
+         "eligibility"),
+        ("[eligibility]\nnew_firm_months = 24\n", "", "缺少表[eligibility]"),
+    ])
+    def test_refused_when_missing_or_not_a_positive_integer(self, tmp_path, table, bad, message):
+        assert message in _error(tmp_path, MINIMAL.replace(table, bad))

@@ -1,5 +1,6 @@
-"""划型 at every boundary of every row, with missing data and the unconfirmed medium rows."""
+"""划型 at every boundary of every row, with missing data, and a row whose medium bounds are unknown."""
 
+from dataclasses import replace
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -24,11 +25,14 @@ EXPECTED = {
         "medium": {E: 100, R: 1000},
         "small": {E: 10, R: 100},
     },
-    "leasing_business": {"large": {E: 300, A: 120000}, "small": {E: 10, A: 100}},
-    "other": {"large": {E: 300}, "small": {E: 10}},
+    "leasing_business": {"large": {E: 300, A: 120000}, "medium": {E: 100, A: 8000}, "small": {E: 10, A: 100}},
+    "other": {"large": {E: 300}, "medium": {E: 100}, "small": {E: 10}},
     "agriculture": {"large": {R: 20000}, "medium": {R: 500}, "small": {R: 50}},
-    "property_mgmt": {"large": {E: 1000, R: 5000}, "small": {E: 100, R: 500}},
-    "real_estate_dev": {"large": {R: 200000, A: 10000}, "small": {R: 100, A: 2000}},
+    "property_mgmt": {"large": {E: 1000, R: 5000}, "medium": {E: 300, R: 1000}, "small": {E: 100, R: 500}},
+    "real_estate_dev": {"large": {R: 200000, A: 10000}, "medium": {R: 1000, A: 5000}, "small": {R: 100, A: 2000}},
+    "transport": {"large": {E: 1000, R: 30000}, "medium": {E: 300, R: 3000}, "small": {E: 20, R: 200}},
+    "warehousing": {"large": {E: 200, R: 30000}, "medium": {E: 100, R: 1000}, "small": {E: 20, R: 100}},
+    "postal": {"large": {E: 1000, R: 30000}, "medium": {E: 300, R: 2000}, "small": {E: 20, R: 100}},
 }
 WITHOUT_MEDIUM = [key for key, classes in EXPECTED.items() if "medium" not in classes]
 CLASSES = [(key, cls) for key, classes in EXPECTED.items() for cls in classes]
@@ -122,9 +126,18 @@ def test_medium_by_all_bounds_but_large_on_only_one():
 
 
 def test_indicators_the_row_does_not_use_are_ignored():
-    assert _classify("other", {E: 50, R: None, A: None}) == SizeClass.UNKNOWN  # medium unknown
+    assert _classify("other", {E: 50, R: None, A: None}) == SizeClass.SMALL
+    assert _classify("other", {E: 150, R: Decimal(1), A: None}) == SizeClass.MEDIUM
     assert _classify("other", {E: 300, R: None, A: None}) == SizeClass.LARGE
     assert _classify("agriculture", {E: None, R: Decimal(100), A: None}) == SizeClass.SMALL
+
+
+def test_a_row_whose_medium_bounds_are_unknown_leaves_the_band_between_unknown():
+    """Policy data may carry a row before its 中型 bounds are confirmed: the firms in that band read 未知."""
+    row = replace(_row("other"), medium=None)
+    assert classify_size(row, employees=50, revenue=None, total_assets=None) == SizeClass.UNKNOWN
+    assert classify_size(row, employees=5, revenue=None, total_assets=None) == SizeClass.MICRO
+    assert classify_size(row, employees=300, revenue=None, total_assets=None) == SizeClass.LARGE
 
 
 def test_no_row_is_unknown():
@@ -153,8 +166,17 @@ class TestSizeClassFor:
 
     def test_industry_without_size_row_is_unknown(self):
         firm = SimpleNamespace(employees=1, revenue=Decimal(1), total_assets=Decimal(1))
-        assert size_class_for(default_policy(), "G54", firm) == SizeClass.UNKNOWN
+        assert size_class_for(default_policy(), "G53", firm) == SizeClass.UNKNOWN  # 铁路运输: no 划型 row
         assert size_class_for(default_policy(), "K70", firm) == SizeClass.UNKNOWN
+
+    def test_transport_warehousing_and_postal_rows_decide_now(self):
+        firm = SimpleNamespace(employees=25, revenue=Decimal(500), total_assets=None)
+        assert size_class_for(default_policy(), "G5430", firm) == SizeClass.SMALL  # 道路运输: 20 / 200
+        assert size_class_for(default_policy(), "G5920", firm) == SizeClass.SMALL  # 仓储: 20 / 100
+        assert size_class_for(default_policy(), "G6010", firm) == SizeClass.SMALL  # 邮政: 20 / 100
+        big = SimpleNamespace(employees=350, revenue=Decimal(3500), total_assets=None)
+        assert size_class_for(default_policy(), "G54", big) == SizeClass.MEDIUM
+        assert size_class_for(default_policy(), "G592", big) == SizeClass.MEDIUM  # 100 / 1000
 
     def test_object_missing_attributes_counts_as_missing(self):
         firm = SimpleNamespace(employees=3)

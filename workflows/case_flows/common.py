@@ -1,25 +1,15 @@
 """Pieces the four case workflows share: who may act, closing on a final state, recorded changes."""
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
-
-from models.enums import STAGE_LABELS, FirmStatus, Role, Stage
+from models.enums import STAGE_LABELS, FirmStatus, Stage
 from workflows.audit import diff
-from workflows.machine import Action, Field, State, Transition
+from workflows.machine import Action, Field, Transition
+from workflows.permissions import CITY_STAFF_ONLY, OFFICERS
 from workflows.reasons import Reason
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-OFFICERS = frozenset({Role.COUNTY_OFFICER, Role.CITY_STAFF})
-CITY = frozenset({Role.CITY_STAFF})
+# The case workflows' role sets (`OFFICERS` as imported): who acts, and whose steps approve.
+CITY = CITY_STAFF_ONLY
 
 REASON_FIELD = Field("reason", "原因", kind="textarea")
-
-
-def close_when_final(t: Transition, state: State) -> None:
-    if state.final:
-        t.subject.is_open = False
-        t.subject.closed_at = t.now
 
 
 def set_firm(t: Transition, **values) -> None:
@@ -40,12 +30,6 @@ def set_attrs(t: Transition, **values) -> None:
 def exit_edges(states, name="abandon", label="放弃", target="abandoned"):
     """Every open state can be left for the failure state, with a reason."""
     return [(s, target, Action(name, label, OFFICERS, fields=(REASON_FIELD,))) for s in states]
-
-
-def local_date(now: datetime) -> date:
-    """`now` is UTC (naive = UTC); a registration or listing date is the Hangzhou calendar day."""
-    aware = now if now.tzinfo else now.replace(tzinfo=UTC)
-    return aware.astimezone(SHANGHAI).date()
 
 
 def firm_still_on(*stages: Stage):

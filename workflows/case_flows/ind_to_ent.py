@@ -4,16 +4,15 @@ from models.enums import LEGAL_FORM_STAGE, CaseKind, FirmStatus, Stage
 from workflows.case_flows.common import (
     OFFICERS,
     REASON_FIELD,
-    close_when_final,
     exit_edges,
     firm_still_on,
-    local_date,
     set_attrs,
     set_firm,
 )
 from workflows.machine import Action, Field, State, Transition, Workflow, register
 from workflows.reasons import Reason
 from workflows.rules.fields import clean_uscc
+from workflows.timefmt import local_date
 
 # The forms whose rung is `enterprise`: the case sets stage=enterprise, so a 股份有限公司 here would
 # contradict the stage its legal form implies.
@@ -80,5 +79,4 @@ IND_TO_ENT = register(Workflow(
         )),
         *exit_edges(["identified", "intent", "registering"]),
     ],
-    on_enter=close_when_final,
 ))

@@ -1,7 +1,7 @@
 """规改股: a company becomes a 股份有限公司 (公司法 第十二条; stages from domain-facts §4.3)."""
 
 from models.enums import CaseKind, Stage
-from workflows.case_flows.common import CITY, OFFICERS, close_when_final, exit_edges, firm_still_on, set_firm
+from workflows.case_flows.common import CITY, OFFICERS, exit_edges, firm_still_on, set_firm
 from workflows.machine import Action, State, Workflow, register
 
 SCALE_TO_STOCK = register(Workflow(
@@ -27,5 +27,4 @@ SCALE_TO_STOCK = register(Workflow(
         )),
         *exit_edges(["identified", "intent", "intermediaries", "audit_valuation", "founding_meeting"]),
     ],
-    on_enter=close_when_final,
 ))

@@ -9,7 +9,6 @@ from workflows.case_flows.common import (
     CITY,
     OFFICERS,
     REASON_FIELD,
-    close_when_final,
     exit_edges,
     firm_still_on,
     set_attrs,
@@ -18,13 +17,27 @@ from workflows.case_flows.common import (
 from workflows.machine import Action, Field, State, Transition, Workflow, register
 from workflows.policy import default_policy
 from workflows.reasons import Reason
-from workflows.rules.scale import check_above_scale, scale_rule
+from workflows.rules.scale import ScaleBasis, check_above_scale, scale_rule
+
+
+def _basis_is(basis: ScaleBasis):
+    """A declaration field concerns the case only when the firm's sector is judged on that basis (policy
+    data): the qualification for 建筑业, the written justification where no rule is known. A firm whose
+    industry code cannot be classified is offered every field, so nothing it might need is hidden."""
+    def applies(case) -> bool:
+        try:
+            return ScaleBasis(scale_rule(default_policy(), case.firm.industry).basis) is basis
+        except ValueError:
+            return True
+    return applies
+
 
 QUALIFICATION = Field(
     "qualification", "建筑业资质已核实", kind="choice", required=False,
-    choices=(("confirmed", "已核实（有总承包或专业承包资质）"),),
+    choices=(("confirmed", "已核实（有总承包或专业承包资质）"),), applies=_basis_is(ScaleBasis.QUALIFICATION),
 )
-JUSTIFICATION = Field("justification", "书面说明（无明确规上标准的行业）", kind="textarea", required=False)
+JUSTIFICATION = Field("justification", "书面说明（无明确规上标准的行业）", kind="textarea", required=False,
+                      applies=_basis_is(ScaleBasis.NONE))
 
 
 def _scale_reasons(t: Transition, qualification, justification) -> list[Reason]:
@@ -75,5 +88,4 @@ SMALL_TO_SCALE = register(Workflow(
         )),
         *exit_edges(["identified", "cultivating", "declared"]),
     ],
-    on_enter=close_when_final,
 ))

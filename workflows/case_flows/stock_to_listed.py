@@ -9,14 +9,13 @@ from workflows.case_flows.common import (
     CITY,
     OFFICERS,
     REASON_FIELD,
-    close_when_final,
     firm_still_on,
-    local_date,
     set_attrs,
     set_firm,
 )
 from workflows.machine import Action, Field, State, Transition, Workflow, register
 from workflows.reasons import Reason
+from workflows.timefmt import local_date
 
 OPEN = ("reserve", "tutoring", "filed", "registered")
 BOARD = Field("board", "拟上市板块", kind="choice", choices=tuple((b.value, BOARD_LABELS[b]) for b in Board))
@@ -88,5 +87,4 @@ STOCK_TO_LISTED = register(Workflow(
         *[(s, s, Action("revoke_key", "取消市级重点拟上市", CITY, guards=(_key_guard(False),),
                         effects=(lambda t: set_attrs(t, key=False),))) for s in OPEN],
     ],
-    on_enter=close_when_final,
 ))

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 
 from models import ImportRun
-from models.enums import ImportKind, ImportStatus, Role
+from models.enums import ImportKind, ImportStatus
 from workflows.errors import NotPermitted, ValidationFailed
 from workflows.importing.batches import batches
 from workflows.importing.checks import run_checks, status_date_checks
@@ -36,6 +36,7 @@ from workflows.importing.run import Progress, can_import
 from workflows.importing.staging import PROBLEMS, Staging
 from workflows.importing.status import StatusWriter
 from workflows.importing.validate import RETIRED_MAPPED, STAGING_FIELDS, Context, RowValidator
+from workflows.permissions import is_scoped
 
 SQLITE_CACHE_KB = 32_768  # 32 MB each for the main and the temp schema's page cache, during a run
 READ_SHARE, CHECK_SHARE, WRITE_SHARE = 0.70, 0.05, 0.22  # of a run's time, for the progress bar's ETA
@@ -135,7 +136,8 @@ class Engine:
         params = {"run_id": run.id, "actor_id": getattr(self.actor, "id", None),
                   "actor_name": getattr(self.actor, "username", None) or "system", "now": self.now,
                   "comment": f"导入文件“{run.filename}”（导入 #{run.id}）"}
-        writer = WRITERS[layout.kind](self.sql, staging, params=params, headers=headers)
+        writer = WRITERS[layout.kind](self.sql, staging, params=params, headers=headers, today=self.today,
+                                      filename=run.filename)
         statements = [0]
 
         def tick() -> None:  # a statement of the write phase done: creep towards its end (count unknown)
@@ -187,7 +189,7 @@ class Engine:
         """A county officer imports for their own district only; city staff may narrow a run to one."""
         if not can_import(self.actor):
             raise NotPermitted("只有市局工作人员和区县工作人员可以导入数据")
-        if self.actor.role == Role.COUNTY_OFFICER:
+        if is_scoped(self.actor):
             if self.run.district_code not in (None, self.actor.district_code):
                 raise NotPermitted("区县工作人员只能导入本区县的数据")
             self.run.district_code = self.actor.district_code

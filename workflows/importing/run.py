@@ -28,9 +28,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from models import ImportRun
-from models.enums import ImportStatus, Role
-
-IMPORTERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER})
+from models.enums import ImportStatus
+from workflows.permissions import can
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def execute_import(session, run: ImportRun, path: str | Path, *, actor, now: dat
 
 def can_import(actor) -> bool:
     """Who may import (DESIGN §1): city staff city-wide, county officers for their own district."""
-    return getattr(actor, "role", None) in IMPORTERS
+    return can(actor, "import.run")
 
 
 def mark_failed(session, run_id: int, message: str, *, now: datetime) -> ImportRun | None:

@@ -27,7 +27,8 @@ TYPES = {  # staging field -> SQL type (both dialects accept these names)
     "source": "VARCHAR(100)", "created": "TEXT",
 }
 # Filled in by the checks and the writers, not by the file.
-WORK_COLUMNS = ("ok BOOLEAN NOT NULL DEFAULT TRUE", "firm_id INTEGER", "ind_id INTEGER", "flag VARCHAR(30)")
+WORK_COLUMNS = ("ok BOOLEAN NOT NULL DEFAULT TRUE", "firm_id INTEGER", "ind_id INTEGER", "flag VARCHAR(30)",
+                "marks TEXT")  # marks: a firms row's status/marker changes, written as status changes
 
 
 class Staging:

@@ -17,6 +17,31 @@ from workflows.importing.writer import Writer
 FIELDS = tuple(dict.fromkeys(spec.field for spec in STATUS_CHANGES.values()))  # status, abnormal, serious_violation
 
 
+def status_evidence(writer: Writer, *, change: str, effective_on: str, source: str, changes: str) -> str:
+    """The evidence `mark_status` writes for a `status_change` event, as SQL over a staged row `s`.
+
+    Both the status feed and the firms import write their status and marker changes with it, so a change
+    of 登记状态 or of a list marker reads the same on a timeline wherever it came from.
+    """
+    sql = writer.sql
+    return sql.obj([("change", sql.json_value(change, "text")), ("effective_on", sql.json_value(effective_on, "date")),
+                    ("source", sql.json_value(source, "text")), ("changes", changes), writer.run_ref,
+                    writer.line_ref])
+
+
+def change_code(field: str, value: str) -> str:
+    """SQL for the STATUS_CHANGES code that sets `field` to the value of the expression `value`."""
+    whens = " ".join(f"WHEN {value} = {_literal(spec.value)} THEN '{code}'"
+                     for code, spec in STATUS_CHANGES.items() if spec.field == field)
+    return f"CASE {whens} END"
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return f"'{value}'"  # a FirmStatus code: letters and underscores only
+
+
 class StatusWriter(Writer):
     def prepare(self) -> None:
         sql = self.sql
@@ -39,10 +64,8 @@ class StatusWriter(Writer):
 
     def write(self) -> None:
         sql, params = self.sql, self.params
-        evidence = sql.obj([("change", sql.json_value("s.change", "text")),
-                            ("effective_on", sql.json_value("s.effective_on", "date")),
-                            ("source", sql.json_value("s.source", "text")), ("changes", "s.changes"),
-                            self.run_ref, self.line_ref])
+        evidence = status_evidence(self, change="s.change", effective_on="s.effective_on", source="s.source",
+                                   changes="s.changes")
         insert_events(sql, action="status_change", source=f"{ROWS} s", where="s.ok AND s.changes IS NOT NULL",
                       evidence=evidence, **params)
         for field in FIELDS:

@@ -9,26 +9,39 @@ a county officer's firm in another district) run set-wise in SQL afterwards (che
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from models.enums import LEGAL_FORM_STAGE, LEGAL_FORMS, STATUS_LABELS, TAG_LABELS, FirmStatus, IndustryTag
-from workflows.firm_status import SOURCE_MAX, STATUS_CHANGES
+from models.enums import LEGAL_FORM_STAGE, FirmStatus
+from workflows.firm_status import STATUS_CHANGES
+from workflows.importing.cells import (
+    PLAIN_MONEY,
+    cell_text,
+    clean_bool,
+    clean_change,
+    clean_import_uscc,
+    clean_legal_form,
+    clean_source,
+    clean_status,
+    clean_tags,
+    integral,
+    parse_date,
+    shown,
+)
 from workflows.importing.columns import HeaderMap, Layout
 from workflows.policy import default_policy
 from workflows.rules.fields import (
+    FIRST_YEAR,
+    check_registered_on,
     clean_count,
     clean_industry,
     clean_money,
     clean_name,
-    clean_uscc,
     clean_year,
 )
 from workflows.rules.size_class import size_class_for
@@ -39,25 +52,6 @@ RETIRED_REFUSED = {
     "江干区": "江干区已于2021年撤销，原辖区分别划入上城区和钱塘区：请按企业住所填写上城区（330102）或钱塘区（330114）",
 }
 RETIRED_REFUSED["330104"] = RETIRED_REFUSED["江干区"]
-
-USCC_AS_NUMBER = "统一社会信用代码被Excel存成了数字（末尾几位会丢失）：请将该列设置为文本格式后重新填写"
-_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")  # how Excel shows a long number: 9.13301E+17
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_PLAIN_MONEY = re.compile(r"^-?\d{1,14}(\.\d{1,2})?$")  # what clean_money accepts unchanged: skip its work
-_SEPARATORS = re.compile(r"[、,，;；/\s]+")
-_BOOLS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False, "1": True, "0": False,
-          "true": True, "false": False, "√": True, "×": False}
-_STATUS_WORDS = {**{label: code.value for code, label in STATUS_LABELS.items()},
-                 **{code.value: code.value for code in FirmStatus},
-                 "在业": "active", "在营": "active", "开业": "active", "在册": "active"}
-_TAGS = {**{label: code.value for code, label in TAG_LABELS.items()}, **{t.value: t.value for t in IndustryTag}}
-_CHANGE_WORDS = {**{spec.label: code for code, spec in STATUS_CHANGES.items()},
-                 **{code: code for code in STATUS_CHANGES}, "存续": "restore"}
-# Registration systems write detailed 企业类型; the first rule that matches names the 组织形式.
-_LEGAL_FORM_RULES = (("股份有限公司", "股份有限公司"), ("有限责任公司", "有限责任公司"), ("有限公司", "有限责任公司"),
-                     ("个体", "个体工商户"), ("个人独资", "个人独资企业"), ("合伙", "合伙企业"),
-                     ("合作社", "农民专业合作社"))
 
 STAGING_FIELDS = {
     "firms": ("uscc", "name", "legal_form", "stage", "district_code", "industry", "registered_on", "status",
@@ -73,18 +67,6 @@ class Problem(NamedTuple):
     column: str
     value: str
     message: str
-
-
-def shown(value) -> str:
-    """A cell value as the report shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
-    return text if len(text) <= 100 else text[:100] + "…"
 
 
 @dataclass
@@ -104,110 +86,6 @@ class Context:
 # --------------------------------------------------------------------------------------------- cleaners
 
 
-def _text(raw) -> str:
-    if type(raw) is str:
-        return raw.strip()
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return str(raw).strip()
-
-
-def clean_import_uscc(raw) -> str:
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        raise ValueError(USCC_AS_NUMBER)
-    text = str(raw).strip()
-    if _SCIENTIFIC.match(text):
-        raise ValueError(USCC_AS_NUMBER)
-    return clean_uscc(text)
-
-
-def clean_legal_form(raw) -> str:
-    text = _text(raw).replace(" ", "")
-    if text in LEGAL_FORM_STAGE:
-        return text
-    for needle, form in _LEGAL_FORM_RULES:
-        if needle in text:
-            return form
-    raise ValueError(f"组织形式“{text}”无法识别，应为：{'、'.join(LEGAL_FORMS)}")
-
-
-def parse_date(raw) -> date:
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, int | float):
-        raise ValueError("日期被存成了数字：请将该列设置为日期格式，或填写为YYYY-MM-DD")
-    text = str(raw).strip()
-    if len(text) == 10 and text[4] == "-":
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(text)
-    match = _DATE.match(text) or _DATE_COMPACT.match(text)
-    if not match:
-        raise ValueError(f"日期格式应为YYYY-MM-DD（也可为2021/3/5、2021年3月5日），而不是“{text}”")
-    try:
-        return date(*map(int, match.groups()[:3]))
-    except ValueError:
-        raise ValueError(f"日期无效：{text}（月份应为1–12，日应在当月天数之内）") from None
-
-
-def clean_bool(raw) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if raw in _BOOLS:
-        return _BOOLS[raw]
-    value = _BOOLS.get(_text(raw).lower())
-    if value is None:
-        raise ValueError(f"应填“是”或“否”，而不是“{_text(raw)}”")
-    return value
-
-
-@lru_cache(maxsize=4096)  # a file repeats a handful of combinations
-def clean_tags(raw) -> str:
-    codes = set()
-    for word in _SEPARATORS.split(_text(raw)):
-        if not word:
-            continue
-        code = _TAGS.get(word) or _TAGS.get(word.lower())
-        if code is None:
-            raise ValueError(f"未知的产业标签：{word}（应为：{'、'.join(TAG_LABELS.values())}）")
-        codes.add(code)
-    return json.dumps(sorted(codes))  # as SQLAlchemy's JSON type writes it, so equal lists compare equal
-
-
-def clean_status(raw) -> str:
-    text = _text(raw).replace(" ", "")
-    code = _STATUS_WORDS.get(text) or _STATUS_WORDS.get(text.lower())
-    if code is None and text.startswith("吊销"):
-        code = "revoked"  # 吊销，未注销
-    if code is None:
-        raise ValueError(f"登记状态“{text}”无法识别，应为：存续、注销、吊销、迁出")
-    return code
-
-
-def clean_change(raw) -> str:
-    text = _text(raw).replace(" ", "").replace("　", "")
-    code = _CHANGE_WORDS.get(text) or _CHANGE_WORDS.get(text.lower())
-    for topic, mark, clear in (("经营异常", "mark_abnormal", "clear_abnormal"),
-                               ("严重违法", "mark_violation", "clear_violation")):
-        if code is None and topic in text:
-            code = mark if "列入" in text else clear if ("移出" in text or "移除" in text) else None
-    if code is None:
-        raise ValueError(f"无法识别的状态或标记：{text}（应为：{'、'.join(s.label for s in STATUS_CHANGES.values())}）")
-    return code
-
-
-def clean_source(raw) -> str:
-    text = _text(raw)
-    if len(text) > SOURCE_MAX:
-        raise ValueError(f"来源不能超过{SOURCE_MAX}个字符")
-    return text
-
-
-def _integral(raw):
-    return int(raw) if isinstance(raw, float) and raw.is_integer() else raw
-
-
 class Cleaners:
     """One cleaner per column kind, bound to the run's context (districts, scope, today, unit)."""
 
@@ -220,7 +98,7 @@ class Cleaners:
 
     def for_kind(self, kind: str) -> Callable:
         return {
-            "uscc": self.uscc, "name": lambda raw: clean_name(_text(raw)), "legal_form": clean_legal_form,
+            "uscc": self.uscc, "name": lambda raw: clean_name(cell_text(raw)), "legal_form": clean_legal_form,
             "district": self.district, "industry": self.industry, "date": self.registered_on,
             "status": clean_status, "tags": clean_tags, "bool": clean_bool, "year": self.year,
             "money": self.money, "count": self.count, "change": clean_change,
@@ -238,10 +116,10 @@ class Cleaners:
     def count(self, raw) -> int:
         if type(raw) is str and raw.isascii() and raw.isdigit():
             return int(raw)
-        return clean_count(_integral(raw))
+        return clean_count(integral(raw))
 
     def district(self, raw) -> str:
-        text = _text(raw).removeprefix("浙江省").removeprefix("杭州市")
+        text = cell_text(raw).removeprefix("浙江省").removeprefix("杭州市")
         code = self.ctx.districts.get(text)
         if code is not None:
             return code
@@ -250,7 +128,7 @@ class Cleaners:
         raise ValueError(f"未知的区县：{text}（应为杭州市的区、县、市，填写代码如330106或名称如西湖区）")
 
     def industry(self, raw) -> str:
-        text = _text(raw)
+        text = cell_text(raw)
         found = self._industries.get(text)
         if found is None:
             try:
@@ -264,10 +142,7 @@ class Cleaners:
         return found
 
     def registered_on(self, raw) -> date:
-        day = parse_date(raw)
-        if day > self.ctx.today:
-            raise ValueError(f"成立日期不能晚于今天（{self.ctx.today.isoformat()}）")
-        return day
+        return check_registered_on(parse_date(raw), today=self.ctx.today)
 
     def effective_on(self, raw) -> date:
         day = parse_date(raw)
@@ -277,12 +152,9 @@ class Cleaners:
 
     def year(self, raw) -> int:
         if type(raw) is str and len(raw) == 4 and raw.isascii() and raw.isdigit() \
-                and 2000 <= int(raw) <= self.ctx.today.year:
+                and FIRST_YEAR <= int(raw) <= self.ctx.today.year:
             return int(raw)
-        year = clean_year(_integral(raw))
-        if year > self.ctx.today.year:
-            raise ValueError(f"年度不能晚于今年（{self.ctx.today.year}）")
-        return year
+        return clean_year(integral(raw), today=self.ctx.today)
 
     def profit(self, raw) -> Decimal | str:
         return self.money(raw, allow_negative=True)
@@ -291,7 +163,7 @@ class Cleaners:
         """A plain decimal string (what CSV files carry) passes as the checked text itself: the staging
         load turns it into the stored type exactly as it would a Decimal. Anything else goes through
         `clean_money`, the shared rule."""
-        if type(raw) is str and self._divisor is None and _PLAIN_MONEY.match(raw):
+        if type(raw) is str and self._divisor is None and PLAIN_MONEY.match(raw):
             if raw[0] == "-" and not allow_negative and float(raw) != 0:
                 raise ValueError("不能为负数")
             return raw

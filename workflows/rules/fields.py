@@ -1,4 +1,4 @@
-"""Pure validation of firm and indicator input, shared by the API, the pages and (later) imports.
+"""Pure validation of firm and indicator input, shared by the API, the pages and the imports.
 
 Each function returns cleaned values or raises ValidationFailed with a Chinese message per field, so a
 request with three mistakes hears about all three at once and nothing is written.
@@ -18,6 +18,8 @@ FLAG_FIELDS = ("abnormal", "serious_violation", "tech_sme", "high_tech")
 FIRM_FIELDS = ("uscc", "name", "legal_form", "district", "industry", "registered_on", "status", "tags",
                *FLAG_FIELDS)
 MAX_MONEY = Decimal("99999999999999")  # what Numeric(16, 2) holds
+FIRST_YEAR = 2000  # the first year of figures the register keeps (the database's CHECK agrees)
+EARLIEST_REGISTRATION = date(1949, 10, 1)
 
 
 def clean_uscc(value) -> str:
@@ -74,7 +76,7 @@ def clean_bool(value) -> bool:
         return True
     if value in ("false", "0", "否", 0):
         return False
-    raise ValueError("应为 true 或 false")
+    raise ValueError("应为“是”或“否”")
 
 
 def clean_industry(value) -> str:
@@ -96,7 +98,6 @@ FIRM_CLEANERS = {
     "legal_form": clean_choice(LEGAL_FORMS, "组织形式"),
     "district": clean_district,
     "industry": clean_industry,
-    "registered_on": clean_date,
     "status": clean_choice({s.value for s in FirmStatus}, "登记状态"),
     "tags": clean_tags,
     **dict.fromkeys(FLAG_FIELDS, clean_bool),
@@ -104,22 +105,23 @@ FIRM_CLEANERS = {
 REQUIRED_ON_CREATE = ("uscc", "name", "legal_form", "district", "industry")
 
 
-def validate_firm(data: dict, *, creating: bool) -> dict:
+def validate_firm(data: dict, *, creating: bool, today: date) -> dict:
     """Clean the known firm fields in `data`; unknown keys and read-only ones are refused by name."""
     if not isinstance(data, dict):
         raise ValidationFailed("请求体应为JSON对象")
     errors, clean = {}, {}
+    cleaners = {**FIRM_CLEANERS, "registered_on": lambda value: clean_registered_on(value, today=today)}
     readonly = {"stage", "size_class", "id"} | ({"uscc"} if not creating else set())
     for key, value in data.items():
         if key in readonly:
             errors[key] = "该字段不能直接修改" if key != "stage" else "阶段只能通过升级案件变更"
-        elif key not in FIRM_CLEANERS:
+        elif key not in cleaners:
             errors[key] = "未知字段"
         elif value is None and key == "registered_on":
             clean[key] = None
         else:
             try:
-                clean[key] = FIRM_CLEANERS[key](value)
+                clean[key] = cleaners[key](value)
             except ValueError as exc:
                 errors[key] = str(exc)
     if creating:
@@ -159,14 +161,30 @@ def clean_count(value) -> int:
     return number
 
 
-def clean_year(value) -> int:
+def clean_year(value, *, today: date) -> int:
+    """A year's figures exist only for a year that has ended or is under way (and not before the register)."""
     try:
-        year = int(str(value))
+        year = int(str(value).strip())
     except ValueError:
         raise ValueError("年度应为4位数字") from None
-    if not 2000 <= year <= 2100:
-        raise ValueError("年度应在2000至2100之间")
+    if year < FIRST_YEAR:
+        raise ValueError(f"年度不能早于{FIRST_YEAR}年")
+    if year > today.year:
+        raise ValueError(f"年度不能晚于今年（{today.year}）")
     return year
+
+
+def check_registered_on(day: date, *, today: date) -> date:
+    """No firm was registered after today, nor before the People's Republic's registers began."""
+    if day > today:
+        raise ValueError(f"成立日期不能晚于今天（{today.isoformat()}）")
+    if day < EARLIEST_REGISTRATION:
+        raise ValueError(f"成立日期不能早于{EARLIEST_REGISTRATION.isoformat()}")
+    return day
+
+
+def clean_registered_on(value, *, today: date) -> date:
+    return check_registered_on(clean_date(value), today=today)
 
 
 def validate_indicators(data: dict) -> dict:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from workflows.demo_data import (
+from workflows.demo.data import (
     ADJUSTMENT_DAY,
     BRAND_CHARS,
     CITY_AREA,

@@ -1,10 +1,10 @@
-"""Writing the planned demo memberships and their audit events in bulk (see ``workflows.demo_pools``).
+"""Writing the planned demo memberships and their audit events in bulk (see ``workflows.demo.pools``).
 
 The rows are what ``membership.nominate`` and ``membership.act`` would have left: the state, version
 (1 when nominated, +1 per action, +1 for a city membership ended by the cascade), ``is_active``,
 ``state_entered_at``, ``decided_by``/``decided_at`` (admit, reject), ``ended_at`` and ``end_reason``; one
 event per step with the engine's action names, states, comment and evidence (``fields``/``changes``, the
-cascade's ``cause_membership_id``/``cascaded_membership_id``). Each admission also bumps its pool's
+cascade's ``caused_by``/``consequences``). Each admission also bumps its pool's
 ``admit_seq``, as the admitting transaction's lock does.
 """
 
@@ -19,10 +19,10 @@ from sqlalchemy import func, select, update
 
 from models import AuditEvent, Pool, PoolMembership
 from models.enums import END_REASON_LABELS, EndReason, PoolLevel
-from workflows.demo_bulk import BulkInsert
+from workflows.demo.bulk import BulkInsert
 
 if TYPE_CHECKING:
-    from workflows.demo_pools import Member
+    from workflows.demo.pools import Member
 
 VERSIONS = {"nominated": 1, "admitted": 2, "rejected": 2, "withdrawn": 2, "removed": 3, "graduated": 3}
 ACTIONS = {"removed": ("remove", "清退出库"), "graduated": ("graduate", "毕业出库")}
@@ -146,10 +146,14 @@ def member_events(m: Member, evidence: Evidence) -> list[tuple]:
         action, label = ACTIONS[m.state]
         reason = str(m.end_reason)
         fields = evidence(fields={"reason": reason}, changes={})
-        if m.city is not None:
-            out.append(event(f"cascade_{action}", "admitted", m.state, m.ended_by, m.ended_at,
-                             f"随县级培育库{label}联动：{END_REASON_LABELS[m.end_reason]}",
-                             {"cause_membership_id": m.id, "reason": reason}, subject=m.city))
-            fields = {"cascaded_membership_id": m.city.id, **fields}
+        cascade = f"cascade_{action}"
+        if m.city is not None:  # the evidence the engine writes for a consequence and its cause
+            fields = {"consequences": [{"subject_type": "membership", "subject_id": m.city.id, "action": cascade}],
+                      **fields}
         out.append(event(action, "admitted", m.state, m.ended_by, m.ended_at, END_NOTES[m.end_reason], fields))
+        if m.city is not None:
+            out.append(event(cascade, "admitted", m.state, m.ended_by, m.ended_at,
+                             f"随县级培育库{label}联动：{END_REASON_LABELS[m.end_reason]}",
+                             {"caused_by": {"subject_type": "membership", "subject_id": m.id, "action": action},
+                              **evidence(fields={"reason": reason}, changes={})}, subject=m.city))
     return out

@@ -2,7 +2,7 @@
 
 The admin applies the proposed county split (``pools.apply_split``, audited like any edit). The pools are
 then filled with tens of thousands of memberships, too many to walk through the engine one by one inside
-the demo's minute, so they are planned here and written with Core bulk inserts (``demo_bulk.BulkInsert``)
+the demo's minute, so they are planned here and written with Core bulk inserts (``demo.bulk.BulkInsert``)
 together with the audit events ``nominate``/``membership.act`` would have written for them: one
 ``nominate`` event, then ``admit``/``reject``/``withdraw``, then ``remove``/``graduate`` (a county
 membership's end preceded by the ``cascade_*`` event of the firm's city membership), with the same
@@ -35,10 +35,11 @@ from sqlalchemy import and_, case, exists, or_, select
 
 from models import AnnualIndicator, Firm, Pool, PoolMembership, UpgradeCase
 from models.enums import EndReason, FirmStatus, PoolLevel, SizeClass, Stage
-from workflows.case_flows.common import local_date
-from workflows.demo_bulk import GO_LIVE_DAYS
-from workflows.demo_pools_write import ACTIONS, write_members
+from workflows.demo.bulk import GO_LIVE_DAYS
+from workflows.demo.pools_write import ACTIONS, write_members
 from workflows.pools import all_pools, apply_split, eligible_clause, pool_counts, propose_split
+from workflows.rules.batch import intake_batch
+from workflows.timefmt import local_date
 
 COUNTY_FILL = (0.55, 0.95)
 LEAD_DAYS = {"rejected": 30, "withdrawn": 20, "admitted": 75}  # a nomination at least this long before today  # admitted / target, drawn per district
@@ -270,8 +271,7 @@ class Planner:
 
 def batch_of(at: datetime) -> str:
     """入库批次: two intakes a year, by the Hangzhou date of the nomination."""
-    day = local_date(at)
-    return f"{day.year}-{1 if day.month <= 6 else 2}"
+    return intake_batch(local_date(at))
 
 
 def candidates(session, now: datetime, today: date) -> tuple[dict, dict]:

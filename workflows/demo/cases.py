@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from models import Firm
 from models.enums import Role
 from workflows.case_flows import CASE_WORKFLOWS
-from workflows.demo_data import (
+from workflows.demo.data import (
     CASE_SHARES,
     COMMENTS,
     FULL_PATH_BOARDS,

@@ -21,8 +21,8 @@ from itertools import islice
 from sqlalchemy import Date, DateTime, func, select
 
 from models import AnnualIndicator, AuditEvent, Firm
-from workflows.demo_cases import CasePool
-from workflows.demo_firms import FirmRecord, generate_firms
+from workflows.demo.cases import CasePool
+from workflows.demo.firms import FirmRecord, generate_firms
 
 CHUNK = 10_000
 GO_LIVE_DAYS = 730  # the register "went live" two years before now: older firms were loaded then

@@ -1,4 +1,4 @@
-"""`flask export firms|indicators|members --out PATH [filters]` and `flask imports recover`.
+"""`flask export firms|indicators|members|worklist --out PATH [filters]`.
 
 Exports take the list pages' filters, validated by the same functions, and write .xlsx through
 `pool.exports` (bold frozen Chinese header, dates and numbers typed). A list longer than an Excel sheet
@@ -16,12 +16,16 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from models import District, db
-from models.enums import Role
+from models import District
+from pool.cli.common import domain_errors
 from pool.clock import now
+from pool.exports.jobs import write_export_file
+from pool.uow import read_only
+from workflows.exporting import check_pool, clean_params, count_rows
+from workflows.permissions import is_scoped, may_read_domain
+from workflows.users import get_user
 
-export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员（.xlsx；超过 Excel 行数上限或以 .csv 结尾时为 CSV）")
-imports_cli = AppGroup("imports", help="导入记录维护")
+export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员、升级案件（.xlsx；超过 Excel 行数上限或以 .csv 结尾时为 CSV）")
 
 OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
                    help="输出文件（.xlsx 或 .csv）")
@@ -48,17 +52,11 @@ def firm_options(command):
     return command
 
 
-def _fail(exc) -> None:
-    fields = getattr(exc, "fields", None) or {}
-    detail = "; ".join(f"{k}: {v}" for k, v in fields.items())
-    raise click.ClickException(f"{getattr(exc, 'message', exc)}{' (' + detail + ')' if detail else ''}")
-
-
-def _district_code(value: str | None) -> str | None:
+def _district_code(session, value: str | None) -> str | None:
     """A district by code or by name (西湖区); an unknown one is refused before anything is written."""
     if not value or value.isdigit():
         return value
-    code = db.session.scalar(select(District.code).where(District.name == value.strip()))
+    code = session.scalar(select(District.code).where(District.name == value.strip()))
     if code is None:
         raise click.ClickException(f"未知的区县：{value}")
     return code
@@ -72,44 +70,40 @@ def _progress_bar(total: int):
 
 
 def run_export(kind: str, out: str, username: str | None, args: dict) -> None:
-    from pool.imports.export_jobs import write_export_file
-    from workflows.errors import DomainError
-    from workflows.exporting import check_pool, clean_params, count_rows
-    from workflows.users import get_user
-
     args = {k: v for k, v in args.items() if v not in (None, "")}
-    try:
-        actor = get_user(db.session, username) if username else None
+    path = Path(out)
+    with domain_errors(), read_only() as session:
+        actor = get_user(session, username) if username else None
         if "district" in args:
-            args["district"] = _district_code(args["district"])
-        params = clean_params(kind, args)
-        if actor is not None and actor.role == Role.COUNTY_OFFICER:
+            args["district"] = _district_code(session, args["district"])
+        params = clean_params(kind, args, now=now())
+        if actor is not None and is_scoped(actor):
             params["filters"].pop("district", None)
-        if actor is not None and actor.role == Role.ADMIN:
+        if actor is not None and not may_read_domain(actor):
             raise click.ClickException("系统管理员不能导出业务数据")
         if kind == "members":
-            check_pool(db.session, params)
-        total = count_rows(db.session, kind, actor, params)
-    except DomainError as exc:
-        _fail(exc)
-    path = Path(out)
-    if path.suffix.lower() not in (".xlsx", ".csv"):
-        raise click.ClickException("输出文件名须以 .xlsx 或 .csv 结尾")
+            check_pool(session, params)
+        total = count_rows(session, kind, actor, params)
+        if path.suffix.lower() not in (".xlsx", ".csv"):
+            raise click.ClickException("输出文件名须以 .xlsx 或 .csv 结尾")
+        outcome = _write(session, kind, actor, params, path, total)
+    if outcome.path != path:
+        click.echo(f"共 {total:,} 行，超过 Excel 单表 1,048,576 行上限，已改为 CSV（UTF-8）：{outcome.path}", err=True)
+    click.echo(f"已导出 {outcome.rows:,} 行 → {outcome.path}")
+
+
+def _write(session, kind: str, actor, params: dict, path: Path, total: int):
+    """The file, with a progress bar on a terminal for a long list."""
     bar, shown = _progress_bar(total), [0]
+    if bar is None:
+        return write_export_file(session, kind, actor, params, path, total=total)
 
     def progress(done: int) -> None:
         bar.update(done - shown[0])
         shown[0] = done
 
-    if bar is not None:
-        with bar:
-            outcome = write_export_file(db.session, kind, actor, params, path, total=total, progress=progress)
-    else:
-        outcome = write_export_file(db.session, kind, actor, params, path, total=total)
-    db.session.rollback()  # read only: end the transaction the stream ran in
-    if outcome.path != path:
-        click.echo(f"共 {total:,} 行，超过 Excel 单表 1,048,576 行上限，已改为 CSV（UTF-8）：{outcome.path}", err=True)
-    click.echo(f"已导出 {outcome.rows:,} 行 → {outcome.path}")
+    with bar:
+        return write_export_file(session, kind, actor, params, path, total=total, progress=progress)
 
 
 @export_cli.command("firms")
@@ -145,16 +139,16 @@ def export_members_cmd(out, username, **filters):
     run_export("members", out, username, filters)
 
 
-@imports_cli.command("recover")
-@click.option("--all", "everything", is_flag=True,
-              help="也处理本机无法确认执行进程的记录（确认所有 Web 进程都已停止时使用）")
-def recover_cmd(everything):
-    """把因服务重启而中断的导入标记为失败（这些导入没有写入任何数据）。部署时在启动 Web 进程之前运行。"""
-    from pool.imports.runner import recover_interrupted
-
-    failed = recover_interrupted(db.session, now(), everything=everything)
-    db.session.commit()
-    if failed:
-        click.echo(f"已将 {len(failed)} 个中断的导入标记为失败：{', '.join(f'#{i}' for i in failed)}")
-    else:
-        click.echo("没有中断的导入。")
+@export_cli.command("worklist")
+@click.option("--kind", default=None, help="ind_to_ent | small_to_scale | scale_to_stock | stock_to_listed")
+@click.option("--state", default=None, help="进行中的状态，如 cultivating")
+@click.option("--district", default=None, help="区县代码或名称")
+@click.option("--q", default=None, help="企业名称的一部分或完整的统一社会信用代码")
+@click.option("--min-days", "min_days", default=None, help="在当前状态停留至少多少天")
+@click.option("--sort", default=None, help="days | opened | name")
+@click.option("--dir", "dir", default=None, help="desc | asc")
+@AS
+@OUT
+def export_worklist_cmd(out, username, **filters):
+    """进行中的升级案件（即“我的待办”/“案件一览”），筛选条件同该页面。"""
+    run_export("worklist", out, username, filters)

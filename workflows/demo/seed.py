@@ -3,16 +3,16 @@
 What is written, and how:
 - users: one per role (admin, city, leader) and one county officer per district (login = the district's
   pinyin, e.g. ``xihu``), all with the password ``DEMO_PASSWORD``, through ``create_user`` (so audited);
-- firms and their 2023–2025 indicators (``workflows.demo_firms``, a pure function of seed and size),
-  written in chunks through the driver's bulk path (``workflows.demo_bulk``): ORM objects, or even
+- firms and their 2023–2025 indicators (``workflows.demo.firms``, a pure function of seed and size),
+  written in chunks through the driver's bulk path (``workflows.demo.bulk``): ORM objects, or even
   SQLAlchemy's per-row parameter handling, would not fit 200,000 firms into a minute;
 - one ``create`` AuditEvent per firm, also in bulk, so every firm's timeline starts with its entry
   into the register (a single summary event for the run would leave 200,000 timelines empty);
 - upgrade cases in every state of every workflow, walked through the real engine
-  (``open_case`` + ``fire``) by ``workflows.demo_cases``, so their audit trail, guards and effects
+  (``open_case`` + ``fire``) by ``workflows.demo.cases``, so their audit trail, guards and effects
   (a completed case moves its firm up the ladder) are exactly what officers would have produced;
 - the county target split applied by the admin, and the cultivation pools filled in bulk with the states,
-  audit events and four-eyes actors the membership workflow would have written (``workflows.demo_pools``).
+  audit events and four-eyes actors the membership workflow would have written (``workflows.demo.pools``).
 
 Content depends only on (seed, n_firms); timestamps are placed relative to ``now`` (firms registered
 before the register "went live" two years ago entered it then; case steps fall in the past months).
@@ -30,10 +30,10 @@ from sqlalchemy import func, select
 from models import AnnualIndicator, AuditEvent, Firm, PoolMembership, UpgradeCase, User
 from models.enums import ROLE_LABELS, STAGE_LABELS, Role, Stage
 from workflows.case_flows import CASE_WORKFLOWS
-from workflows.demo_bulk import write_firms
-from workflows.demo_cases import CasePool, seed_cases
-from workflows.demo_data import DEMO_PASSWORD, DISTRICT_NAMES, DISTRICTS
-from workflows.demo_pools import seed_pools
+from workflows.demo.bulk import write_firms
+from workflows.demo.cases import CasePool, seed_cases
+from workflows.demo.data import DEMO_PASSWORD, DISTRICT_NAMES, DISTRICTS
+from workflows.demo.pools import seed_pools
 from workflows.errors import Duplicate
 from workflows.ladder import CASE_LABELS
 from workflows.pools import all_pools, pool_counts

@@ -26,7 +26,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from models import User, db
-from pool.exports import Column, write_xlsx
+from pool.exports.xlsx import Column, write_xlsx
 from pool.imports import runner
 from workflows.exporting import count_rows, export_kind, iter_rows, needs_csv, write_csv
 

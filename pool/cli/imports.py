@@ -1,10 +1,11 @@
-"""`flask import firms|indicators|status PATH --as USERNAME` and `flask import template KIND --out PATH`.
+"""`flask import firms|indicators|status PATH --as USERNAME`, `flask import template KIND --out PATH` and
+`flask imports recover`.
 
-Thin, as every command: find the user, record a queued run (committed, so a crash leaves a visible
-failed run), call the engine once, commit once; on any exception roll back (the import leaves nothing)
-and record the run as failed. Exit codes (DESIGN §8): 0 every row written (or unchanged), 1 refused or
-failed and nothing written, 2 partial (the valid rows written, the rest in the report). A dry run
-exits as the real import would, having written nothing but the run record.
+Thin, as every command: find the user, record a queued run (its own unit of work, so a crash leaves a
+visible failed run), call the engine once in a second unit of work; when that one fails it rolls back (the
+import leaves nothing) and a third records the run as failed. Exit codes (DESIGN §8): 0 every row written
+(or unchanged), 1 refused or failed and nothing written, 2 partial (the valid rows written, the rest in the
+report). A dry run exits as the real import would, having written nothing but the run record.
 """
 
 from __future__ import annotations
@@ -16,12 +17,21 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from openpyxl import load_workbook
 
-from models import ImportRun, db
-from models.enums import ImportStatus, Role
+from models import ImportRun
+from models.enums import ImportStatus
+from pool.cli.common import domain_errors
 from pool.clock import now, today
+from pool.imports.runner import recover_interrupted, report_path
+from pool.uow import unit_of_work
+from workflows.errors import DomainError
+from workflows.importing import can_import, execute_import, file_sha256, mark_failed, summary, write_template
+from workflows.permissions import scope_district
+from workflows.users import get_user
 
 import_cli = AppGroup("import", help="导入企业登记信息、年度指标、状态变更（.xlsx 或 .csv）")
+imports_cli = AppGroup("imports", help="导入记录维护")
 
 EXIT_CODES = {ImportStatus.SUCCEEDED: 0, ImportStatus.REFUSED: 1, ImportStatus.FAILED: 1, ImportStatus.PARTIAL: 2}
 KIND_HELP = {"firms": "企业登记信息：按统一社会信用代码新增或更新", "indicators": "年度指标：按统一社会信用代码和年度新增或更新",
@@ -54,45 +64,33 @@ for _kind in ("firms", "indicators", "status"):
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
 @click.option("--unit", type=click.Choice(["wan", "yuan"]), default="wan", show_default=True)
 def template_cmd(kind, out, unit):
-    from workflows.importing import write_template
-
     write_template(kind, out, unit)
     click.echo(f"已写出模板 → {out}")
 
 
 def run_import(kind: str, path: Path, username: str, *, partial: bool, dry_run: bool, report: str | None,
                unit: str) -> int:
-    from pool.imports.runner import report_path
-    from workflows.errors import DomainError
-    from workflows.importing import can_import, execute_import, file_sha256, mark_failed, summary
-    from workflows.users import get_user
-
-    try:
-        actor = get_user(db.session, username)
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from None
-    if not can_import(actor):
-        raise click.ClickException(f"用户 {username} 无权导入数据（只有市局工作人员和区县工作人员可以导入）")
-    run = ImportRun(kind=kind, filename=path.name, sha256=file_sha256(path), stored_path=str(path.resolve()),
-                    actor_id=actor.id, actor_name=actor.username,
-                    district_code=actor.district_code if actor.role == Role.COUNTY_OFFICER else None,
-                    options={"partial": partial, "dry_run": dry_run, "unit": unit, "source": "cli"},
-                    status=ImportStatus.QUEUED)
-    db.session.add(run)
-    db.session.flush()
-    # By default next to the upload page's reports, so the page lists a CLI run's report like any other.
-    run.report_path = str(Path(report).resolve()) if report else str(report_path(current_app, run.id))
-    db.session.commit()
+    with domain_errors(), unit_of_work() as session:
+        actor = get_user(session, username)
+        if not can_import(actor):
+            raise click.ClickException(f"用户 {username} 无权导入数据（只有市局工作人员和区县工作人员可以导入）")
+        run = ImportRun(kind=kind, filename=path.name, sha256=file_sha256(path), stored_path=str(path.resolve()),
+                        actor_id=actor.id, actor_name=actor.username,
+                        district_code=scope_district(actor),
+                        options={"partial": partial, "dry_run": dry_run, "unit": unit, "source": "cli"},
+                        status=ImportStatus.QUEUED)
+        session.add(run)
+        session.flush()
+        # By default next to the upload page's reports, so the page lists a CLI run's report like any other.
+        run.report_path = str(Path(report).resolve()) if report else str(report_path(current_app, run.id))
     run_id = run.id
     try:
-        with _ProgressBar(kind) as bar:
-            execute_import(db.session, run, path, actor=actor, now=now(), today=today(), progress=bar)
-        db.session.commit()
+        with unit_of_work() as session, _ProgressBar(kind) as bar:
+            execute_import(session, run, path, actor=actor, now=now(), today=today(), progress=bar)
     except Exception as exc:  # any failure: nothing of the file stays, the run records why
-        db.session.rollback()
         message = exc.message if isinstance(exc, DomainError) else f"导入中断（{type(exc).__name__}: {exc}），未写入任何数据"
-        run = mark_failed(db.session, run_id, message, now=now())
-        db.session.commit()
+        with unit_of_work() as session:
+            run = mark_failed(session, run_id, message, now=now())
         click.echo(summary(run), err=True)
         return 1
     click.echo(summary(run))
@@ -132,12 +130,10 @@ class _ProgressBar:
         return f"{PHASES.get(state.phase, state.phase)} {state.rows:,} 行，{rate:,.0f} 行/秒"
 
 
-def _show_problems(report_path: str) -> None:
+def _show_problems(path: str) -> None:
     """The first problems on stderr, so a refused run explains itself without opening Excel."""
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(report_path, read_only=True)
+        book = load_workbook(path, read_only=True)
     except (OSError, ValueError):
         return
     try:
@@ -151,3 +147,16 @@ def _show_problems(report_path: str) -> None:
                 click.echo(f"  [{label}] {where} {column or ''}{shown}：{message}", err=True)
     finally:
         book.close()
+
+
+@imports_cli.command("recover")
+@click.option("--all", "everything", is_flag=True,
+              help="也处理本机无法确认执行进程的记录（确认所有 Web 进程都已停止时使用）")
+def recover_cmd(everything):
+    """把因服务重启而中断的导入标记为失败（这些导入没有写入任何数据）。部署时在启动 Web 进程之前运行。"""
+    with unit_of_work() as session:
+        failed = recover_interrupted(session, now(), everything=everything)
+    if failed:
+        click.echo(f"已将 {len(failed)} 个中断的导入标记为失败：{', '.join(f'#{i}' for i in failed)}")
+    else:
+        click.echo("没有中断的导入。")

@@ -1,4 +1,4 @@
-"""Excel downloads: one writer every list's "导出Excel" goes through (work list now; pools, imports later).
+"""The one .xlsx writer every download goes through: list pages, background exports, `flask export`.
 
 openpyxl's write-only mode streams each row into a temporary file as it comes, so an export of the
 whole city costs memory for one row, not for the sheet; the finished workbook is spooled (in memory
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Response
 from openpyxl import Workbook
@@ -30,10 +29,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from workflows.timefmt import wall_clock
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 NUMBER_FORMATS = {"int": "0", "money": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 DEFAULT_WIDTHS = {"text": 16, "int": 10, "money": 14, "date": 12, "datetime": 17}
@@ -195,13 +195,13 @@ def _cell(sheet, kind: str, value):
         return _text_cell(sheet, value)
     if kind == "date":
         if isinstance(value, datetime):
-            value = _wall_clock(value).date()
+            value = wall_clock(value).date()
         if not isinstance(value, date):
             raise TypeError(f"a date column got {value!r}")
     elif kind == "datetime":
         if not isinstance(value, datetime):
             raise TypeError(f"a datetime column got {value!r}")
-        value = _wall_clock(value)
+        value = wall_clock(value)
     elif kind == "money":
         value = _number(value, Decimal)
     else:
@@ -209,11 +209,6 @@ def _cell(sheet, kind: str, value):
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = NUMBER_FORMATS[kind]
     return cell
-
-
-def _wall_clock(value: datetime) -> datetime:
-    """Excel has no time zones: an aware time is written as Hangzhou wall-clock time, a naive one as given."""
-    return value.astimezone(SHANGHAI).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _number(value, kind):
