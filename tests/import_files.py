@@ -1,5 +1,6 @@
 """Building import files inside the tests (CSV in any encoding, .xlsx with the oddities officers send),
-and reading a run's report back. Shared by the unit, integration and functional import tests."""
+running one through execute_import, and reading a run's report back. Shared by the unit, integration and
+functional import tests."""
 
 from __future__ import annotations
 
@@ -8,16 +9,21 @@ import io
 import itertools
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
+from models import ImportRun
+from workflows.importing import execute_import, file_sha256
 from workflows.rules.uscc import make_uscc
 
 FIRM_HEADER = ["统一社会信用代码", "企业名称", "组织形式", "所属区县", "行业代码", "成立日期", "登记状态"]
 INDICATOR_HEADER = ["统一社会信用代码", "年度", "营业收入", "纳税总额", "利润总额", "从业人员", "资产总额"]
 STATUS_HEADER = ["统一社会信用代码", "状态或标记", "生效日期", "来源"]
+TODAY = date(2026, 11, 30)  # tests.factories.NOW in Hangzhou
 _serial = itertools.count(1)
+_reports = itertools.count(1)
 
 
 def code(district: str = "330106", prefix: str = "91") -> str:
@@ -81,3 +87,19 @@ def report_rows(path, sheet: str = "问题") -> list[tuple]:
         return [tuple(row) for row in book[sheet].iter_rows(min_row=2, values_only=True)]
     finally:
         book.close()
+
+
+def run_import(session, actor, path, kind="firms", *, now, progress=None, **options) -> ImportRun:
+    """Record a run and execute it as of TODAY, committing like the runner does."""
+    report = path.with_name(f"{path.stem}.report-{next(_reports)}.xlsx")  # kept inside the test's tmp_path
+    run = ImportRun(kind=kind, filename=path.name, sha256=file_sha256(path), actor_id=actor.id,
+                    actor_name=actor.username, options=options, report_path=str(report))
+    session.add(run)
+    session.commit()
+    execute_import(session, run, path, actor=actor, now=now, today=TODAY, progress=progress)
+    session.commit()
+    return run
+
+
+def counts(run) -> tuple:
+    return run.status, run.rows_total, run.inserted, run.updated, run.unchanged, run.rejected

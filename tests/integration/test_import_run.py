@@ -1,8 +1,6 @@
 """execute_import end to end on the database: all-or-nothing, partial, dry run, idempotence, a crash, the
 county scope, and the audit trail with old and new values. Files are built in the tests."""
 
-import itertools
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,32 +12,17 @@ from tests.import_files import (
     FIRM_HEADER,
     INDICATOR_HEADER,
     STATUS_HEADER,
+    TODAY,
     code,
+    counts,
     firm_row,
     report_rows,
+    run_import,
     write_csv,
     write_xlsx,
 )
 from workflows.errors import NotPermitted
-from workflows.importing import execute_import, file_sha256, mark_failed
-
-TODAY = date(2026, 11, 30)
-_reports = itertools.count(1)
-
-
-def run_import(session, actor, path, kind="firms", *, now, progress=None, **options) -> ImportRun:
-    report = path.with_name(f"{path.stem}.report-{next(_reports)}.xlsx")  # kept inside the test's tmp_path
-    run = ImportRun(kind=kind, filename=path.name, sha256=file_sha256(path), actor_id=actor.id,
-                    actor_name=actor.username, options=options, report_path=str(report))
-    session.add(run)
-    session.commit()
-    execute_import(session, run, path, actor=actor, now=now, today=TODAY, progress=progress)
-    session.commit()
-    return run
-
-
-def counts(run) -> tuple:
-    return run.status, run.rows_total, run.inserted, run.updated, run.unchanged, run.rejected
+from workflows.importing import execute_import, mark_failed
 
 
 def firms(session) -> dict[str, Firm]:
