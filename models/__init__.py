@@ -3,6 +3,7 @@
 from models.audit import AuditEvent
 from models.base import Base, db, utcnow
 from models.case import UpgradeCase
+from models.checks import CheckHit, CheckRun, Flag, MetricSnapshot
 from models.enums import (
     Board,
     CaseKind,
@@ -24,11 +25,15 @@ __all__ = [
     "Base",
     "Board",
     "CaseKind",
+    "CheckHit",
+    "CheckRun",
     "District",
     "Firm",
     "FirmStatus",
+    "Flag",
     "ImportRun",
     "IndustryTag",
+    "MetricSnapshot",
     "Pool",
     "PoolMembership",
     "Role",

@@ -199,3 +199,71 @@ IMPORT_STATUS_LABELS = {
     ImportStatus.REFUSED: "已拒绝（未写入）",
     ImportStatus.FAILED: "失败（未写入）",
 }
+
+
+class RunStatus(StrEnum):
+    """A queued run of the scheduler process (a check run; imports keep their own richer statuses)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+RUN_STATUS_LABELS = {
+    RunStatus.QUEUED: "排队中",
+    RunStatus.RUNNING: "运行中",
+    RunStatus.SUCCEEDED: "已完成",
+    RunStatus.FAILED: "失败",
+}
+
+
+class RunTrigger(StrEnum):
+    SCHEDULE = "schedule"
+    USER = "user"
+    CLI = "cli"
+
+
+RUN_TRIGGER_LABELS = {RunTrigger.SCHEDULE: "定时", RunTrigger.USER: "手动", RunTrigger.CLI: "命令行"}
+
+
+class FlagKind(StrEnum):
+    """What a check says needs doing; each kind belongs to one check (workflows.checks.registry)."""
+
+    IND_TO_ENT = "ind_to_ent"  # 个转企 candidate
+    NEAR_SCALE = "near_scale"  # 小升规 临规 (>= 80 % of the sector's threshold)
+    SCALE_READY = "scale_ready"  # 小升规 达标 (>= 100 %)
+    SCALE_TO_STOCK = "scale_to_stock"  # 规改股 candidate
+    LISTING_RESERVE = "listing_reserve"  # 上市后备 candidate
+    REMOVAL = "removal"  # pool member that should leave the pool
+    GRADUATION = "graduation"  # pool member that outgrew it
+    OVERDUE_CASE = "overdue_case"  # a case longer in one state than the policy allows
+    OVERDUE_NOMINATION = "overdue_nomination"  # a nomination waiting for review too long
+
+
+FLAG_KIND_LABELS = {
+    FlagKind.IND_TO_ENT: "个转企候选",
+    FlagKind.NEAR_SCALE: "小升规临规",
+    FlagKind.SCALE_READY: "小升规达标",
+    FlagKind.SCALE_TO_STOCK: "规改股候选",
+    FlagKind.LISTING_RESERVE: "上市后备候选",
+    FlagKind.REMOVAL: "建议出库",
+    FlagKind.GRADUATION: "建议毕业",
+    FlagKind.OVERDUE_CASE: "案件超期",
+    FlagKind.OVERDUE_NOMINATION: "推荐待审超期",
+}
+
+
+class FlagState(StrEnum):
+    OPEN = "open"
+    ACTED = "acted"
+    DISMISSED = "dismissed"
+    RESOLVED = "resolved"
+
+
+FLAG_STATE_LABELS = {
+    FlagState.OPEN: "待处理",
+    FlagState.ACTED: "已处理",
+    FlagState.DISMISSED: "已忽略",
+    FlagState.RESOLVED: "已消除",
+}

@@ -124,6 +124,10 @@ CAPABILITIES: dict[str, Capability] = {
     "membership.decide": Capability(OFFICERS, "您无权审核该推荐", rule=_decides),  # admit, reject
     "membership.withdraw": Capability(OFFICERS, "只有推荐人或市局工作人员可以撤回推荐", rule=_withdraws),
     "membership.end": Capability(OFFICERS, "您无权让该企业出库", rule=_in_own_county_pool),  # remove, graduate
+    # Scheduled checks: officers work their district's flags; city staff run checks and read their log.
+    "flag.read": Capability(READERS, "您无权查看该区县的工作提醒"),
+    "flag.act": Capability(OFFICERS, "您无权处理该区县的工作提醒"),  # act on, dismiss
+    "checks.run": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以运行检查", scoped=False),
 }
 
 
