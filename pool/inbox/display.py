@@ -15,7 +15,7 @@ from models import AuditEvent, Flag
 from models.enums import FLAG_KIND_LABELS, FLAG_STATE_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS
 from workflows.checks.registry import CHECKS
 from workflows.checks.wording import describe_all
-from workflows.inbox.actions import FlagAction, action_label, may_dismiss, offered
+from workflows.inbox.actions import FlagAction, action_label, may_dismiss, offered, subjects_of
 
 # Audit actions of the flag workflow: the checks' (raise, resolve, reopen) and the officers' (act, dismiss).
 FLAG_ACTIONS = {
@@ -133,9 +133,14 @@ def offer(flag: Flag, action: FlagAction) -> Offer:
     return Offer(action.name, label, url_for("pools.membership", membership_id=flag.subject_id))
 
 
-def flag_row(flag: Flag, actor) -> FlagRow:
+def flag_row(flag: Flag, actor, subject=None) -> FlagRow:
     return FlagRow(flag, kind_label(flag.kind), describe_all(flag.reasons),
-                   [offer(flag, a) for a in offered(flag, actor)], may_dismiss(flag, actor))
+                   [offer(flag, a) for a in offered(flag, actor, subject)], may_dismiss(flag, actor))
+
+
+def flag_rows(session, flags: list[Flag], actor) -> list[FlagRow]:
+    subjects = subjects_of(session, flags)
+    return [flag_row(f, actor, subjects.get((f.subject_type, f.subject_id))) for f in flags]
 
 
 def outcome_links(flag: Flag) -> list[tuple[str, str]]:

@@ -98,7 +98,7 @@ def firm_flag_panel(firm) -> dict:
     """For `inbox/_firm_flags.html` on the firm page: the firm's flags that still stand, with their reasons."""
     if not can(current_user, "flag.read", firm):
         return {"rows": [], "may_read": False}
-    return {"rows": [display.flag_row(f, current_user) for f in firm_live_flags(db.session, firm)], "may_read": True}
+    return {"rows": display.flag_rows(db.session, firm_live_flags(db.session, firm), current_user), "may_read": True}
 
 
 @bp.app_context_processor
@@ -134,13 +134,14 @@ def index():
         filters = replace(filters, status=FlagState.OPEN, district=None if officer else filters.district)
         page = list_flags(db.session, current_user, filters, page_no, per_page)
     counts = open_counts(db.session, current_user, district=filters.district if filters else None)
+    rows = display.flag_rows(db.session, page.items, current_user)
     query = {k: v for k, v in (filters.to_args() if filters else {}).items() if k != "status"}
     if request.args.get("per_page") and not error:
         query["per_page"] = request.args["per_page"]
     return render_template(
         "inbox/index.html", form=form, page=page, filters=filters, query=query, error=error, officer=officer,
         error_rows=[(PARAM_LABELS.get(k, k), m) for k, m in (error.fields.items() if error else ())],
-        rows=[display.flag_row(f, current_user) for f in page.items], counts=counts,
+        rows=rows, counts=counts, show_actions=any(r.offers or r.may_dismiss for r in rows),
         kinds=[(k.value, label, counts.get(k.value, 0)) for k, label in FLAG_KIND_LABELS.items()],
         total_open=sum(counts.values()), districts={d.code: d.name for d in districts},
         own_district=next((d for d in districts if d.code == current_user.district_code), None),
@@ -155,11 +156,12 @@ def _page(flag, *, status: int = 200, message: str = "", reasons=(), stale: bool
           dismiss_form=None, end_forms=None):
     """The flag page; after a refusal, with its message and the refused form as it was posted."""
     history = flag_history(db.session, flag)
+    subject = subject_of(db.session, flag)
     given = end_forms or {}
     ends = {a.name: given[a.name] if a.name in given else EndMembershipForm.build(a.name, version=flag.version)
-            for a in offered(flag, current_user) if a.name in END_REASONS}
+            for a in offered(flag, current_user, subject) if a.name in END_REASONS}
     return render_template(
-        "inbox/flag.html", flag=flag, row=display.flag_row(flag, current_user), subject=subject_of(db.session, flag),
+        "inbox/flag.html", flag=flag, row=display.flag_row(flag, current_user, subject), subject=subject,
         history=[(e, *display.describe(e, flag)[1:], display.event_fields(e)) for e in history],
         check=display.check_label(kind_owner().get(flag.kind, "")), outcome=display.outcome_links(flag),
         open_form=open_form or OpenCaseForm(version=flag.version),

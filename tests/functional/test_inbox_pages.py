@@ -52,6 +52,7 @@ def test_a_leader_reads_every_flag_but_gets_no_buttons(client, users, flagged):
     html = page(client, "/inbox/")
     assert len(flag_ids(html)) == 4 and "您的角色只能查看工作提醒，不能处理" in html
     assert 'data-action="open_case"' not in html and 'data-action="dismiss"' not in html
+    assert ">处理</th>" not in html  # no empty column of buttons
     detail = page(client, f"/inbox/{flagged['near'].id}")
     assert 'id="dismiss"' not in detail and 'id="open-case"' not in detail and 'id="read-only"' in detail
     near = flagged["near"]
@@ -215,3 +216,21 @@ def test_the_list_pages_and_keeps_its_filters(client, users, flagged):
     html = page(client, "/inbox/?per_page=1&kind=scale_ready")
     assert len(flag_ids(html)) == 1 and "第 1/2 页" in html
     assert "page=2" in html and "kind=scale_ready" in html
+
+
+def test_an_officer_is_not_offered_ending_a_city_pool_membership(client, users, session, now, member):
+    from tests.factories import raise_flag
+
+    membership = session.get(PoolMembership, member("admitted", level="city"))
+    flag = raise_flag(session, membership, "graduation", now)
+    session.commit()
+    login(client, "xihu")
+    html = page(client, f"/inbox/{flag.id}")
+    assert 'id="end-graduate"' not in html and 'id="dismiss"' in html  # the city pool's decisions are city staff's
+    response = client.post(f"/inbox/{flag.id}/end/graduate",
+                           data={"graduate-version": flag.version, "graduate-reason": "scaled_up"})
+    assert response.status_code == 403
+    assert fresh(session, flag).state == "open"
+    client.post("/logout")
+    login(client, "city")
+    assert 'id="end-graduate"' in page(client, f"/inbox/{flag.id}")

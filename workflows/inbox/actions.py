@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from models import Flag, Pool, PoolMembership, UpgradeCase
 from models.enums import (
     END_REASON_LABELS,
@@ -81,14 +83,24 @@ def action_label(flag: Flag, name: str) -> str:
     return ACTIONS[name].label
 
 
-def offered(flag: Flag, actor) -> list[FlagAction]:
+# The capability the domain action itself needs, asked of the flag's subject (a membership's pool rules).
+SUBJECT_CAPABILITY = {"remove": "membership.end", "graduate": "membership.end"}
+
+
+def offered(flag: Flag, actor, subject=None) -> list[FlagAction]:
     """What this actor may do with this flag now: for an open flag in reach, its kind's actions (links to
-    look at for every reader); nothing more for a flag already worked."""
+    look at for every reader); nothing more for a flag already worked. Given the flag's `subject`, an action
+    the actor may not take on it (a county officer ending a city-pool membership) is left out too."""
     if flag.state != FlagState.OPEN:
         return []
     acting = can(actor, "flag.act", flag)
     chosen = [ACTIONS[n] for n in KIND_ACTIONS.get(flag.kind, ()) if ACTIONS[n].subject == flag.subject_type]
-    return [a for a in chosen if acting or not a.acts]
+    return [a for a in chosen if (acting or not a.acts) and _may_on(actor, a.name, subject)]
+
+
+def _may_on(actor, name: str, subject) -> bool:
+    capability = SUBJECT_CAPABILITY.get(name)
+    return capability is None or subject is None or can(actor, capability, subject)
 
 
 def may_dismiss(flag: Flag, actor) -> bool:
@@ -165,7 +177,20 @@ def dismiss_flag(session, flag: Flag, *, reason, actor, now: datetime, expected_
     return flag
 
 
+SUBJECT_MODELS = {"membership": PoolMembership, "case": UpgradeCase}
+
+
 def subject_of(session, flag: Flag):
     """The membership or case a flag is about (None for a firm's flag)."""
-    model = {"membership": PoolMembership, "case": UpgradeCase}.get(flag.subject_type)
+    model = SUBJECT_MODELS.get(flag.subject_type)
     return session.get(model, flag.subject_id) if model else None
+
+
+def subjects_of(session, flags: list[Flag]) -> dict[tuple[str, int], object]:
+    """The subjects of a page of flags, one query per kind of subject: {(subject_type, id): subject}."""
+    found = {}
+    for name, model in SUBJECT_MODELS.items():
+        ids = {f.subject_id for f in flags if f.subject_type == name}
+        if ids:
+            found |= {(name, s.id): s for s in session.scalars(select(model).where(model.id.in_(ids)))}
+    return found
