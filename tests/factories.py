@@ -184,3 +184,24 @@ def refused(session, error, call):
     session.rollback()
     assert snapshot(session) == before
     return info.value
+
+
+# ------------------------------------------------------------------------------------- checks and flags
+
+def run_check(session, name, now, today):
+    """One clean run of a check, as the CLI does it (the caller's transaction)."""
+    from models.enums import RunTrigger
+    from workflows.checks.runs import run_inline
+
+    return run_inline(session, name, today=today, actor=None, now=now, trigger=RunTrigger.CLI)
+
+
+def live_flags(session, **where):
+    """Open, acted and dismissed flags matching `where` (column=value), oldest first."""
+    from models import Flag
+
+    return session.scalars(select(Flag).filter_by(is_open=True, **where).order_by(Flag.id)).all()
+
+
+def audit_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent))
