@@ -186,10 +186,10 @@ def refused(session, error, call):
     return info.value
 
 
-# ------------------------------------------------------------------------------------- flags
+# ------------------------------------------------------------------------------------- checks and flags
 
-def run_check(session, now, name="upgrade_candidates", today=date(2026, 11, 30)):
-    """Run a registered check inline, as `flask checks run` does (the caller commits)."""
+def run_check(session, name, now, today):
+    """One clean run of a check, as the CLI does it (the caller's transaction)."""
     from models.enums import RunTrigger
     from workflows.checks.runs import run_inline
 
@@ -197,15 +197,26 @@ def run_check(session, now, name="upgrade_candidates", today=date(2026, 11, 30))
 
 
 def raise_flag(session, membership, kind, now, reasons=None):
-    """A flag on a pool membership as the hygiene check will raise it (that check is not built yet): through
-    the engine's `start`, audited, scoped to the membership's district."""
+    """A flag on a pool membership as `pool_hygiene` raises it, without building the firm's whole history:
+    through the engine's `start`, audited, scoped to the membership's district."""
     from models import Flag
     from workflows.flags import RAISE
     from workflows.machine import start
 
     flag = Flag(kind=kind, subject_type="membership", subject_id=membership.id, firm_id=membership.firm_id,
                 district_code=membership.district_code, period=str(now.year), first_seen_at=now, last_seen_at=now,
-                reasons=reasons or [{"rule": "hygiene.status", "value": None, "threshold": None, "year": None}],
+                reasons=reasons or [{"rule": "removal.deregistered", "value": None, "threshold": None, "year": None}],
                 outcome={})
     start(session, flag, RAISE, actor=None, now=now, comment="定时检查发现")
     return flag
+
+
+def live_flags(session, **where):
+    """Open, acted and dismissed flags matching `where` (column=value), oldest first."""
+    from models import Flag
+
+    return session.scalars(select(Flag).filter_by(is_open=True, **where).order_by(Flag.id)).all()
+
+
+def audit_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent))

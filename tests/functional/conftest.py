@@ -5,6 +5,8 @@ switched on as in production, and import uploads into the test's tmp dir.
 The things under test are the pages and the API; their setup goes through the workflow functions.
 """
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -231,7 +233,6 @@ def flagged(session, users, now):
     """Flags raised by the real `upgrade_candidates` check, committed. In 西湖区: a 临规 firm (小型, eligible for
     the pools), a 达标 firm and an individual business over the 个转企 line; in 上城区: a 达标 firm.
     Returns {"near", "ready", "individual", "other"} -> Flag."""
-    from datetime import date
 
     from models import Flag
     from models.enums import SizeClass, Stage
@@ -244,6 +245,6 @@ def flagged(session, users, now):
         "individual": factories.make_firm(session, Stage.INDIVIDUAL, revenue="600"),
         "other": factories.make_firm(session, Stage.ENTERPRISE, district=factories.SHANGCHENG, revenue="2500"),
     }
-    factories.run_check(session, now)
+    factories.run_check(session, "upgrade_candidates", now, date(2026, 11, 30))
     session.commit()
     return {key: session.scalar(select(Flag).where(Flag.firm_id == firm.id)) for key, firm in made.items()}

@@ -2,6 +2,7 @@
 and exit status 1 for an unknown check, a bad date or a check that fails (rolled back, logged as failed)."""
 
 import dataclasses
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -24,7 +25,7 @@ def test_list_shows_each_check_with_its_schedule(ctx, session, now):
     assert result.exit_code == 0, result.output
     assert "upgrade_candidates" in result.output and "升级候选检查" in result.output
     assert "每天 02:00" in result.output and "尚未运行" in result.output
-    factories.run_check(session, now)
+    factories.run_check(session, "upgrade_candidates", now, date(2026, 11, 30))
     session.commit()
     assert "已完成（检查日期 2026-11-30）" in run(ctx, "list").output
 

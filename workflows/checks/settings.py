@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from workflows.case_flows import CASE_WORKFLOWS
 from workflows.policy import Policy, PolicyError, default_policy
 
 CRON_FIELDS = 5
@@ -53,17 +54,26 @@ def parse_checks(policy: Policy) -> ChecksPolicy:
     overdue = _table(table, "overdue", "checks.")
     _keys(overdue, {"default_days", "nomination_days", "case_days"}, "checks.overdue")
     case_days = overdue.get("case_days", {})
+    _keys(case_days, case_states(), "checks.overdue.case_days")
+    hygiene = _table(table, "hygiene", "checks.")
+    _days(hygiene, "no_figures_years", "checks.hygiene", unit="年")  # a count of whole years, at least one
     return ChecksPolicy(
         version=policy.version,
         schedules=dict(schedules),
         material_change=_number(table, "material_change", "checks", share=True),
         figures_max_age_years=int(_number(table, "figures_max_age_years", "checks")),
         upgrade=_numbers(_table(table, "upgrade", "checks."), UPGRADE_KEYS, "checks.upgrade"),
-        hygiene=_numbers(_table(table, "hygiene", "checks."), HYGIENE_KEYS, "checks.hygiene"),
+        hygiene=_numbers(hygiene, HYGIENE_KEYS, "checks.hygiene"),
         overdue_default_days=_days(overdue, "default_days", "checks.overdue"),
         overdue_nomination_days=_days(overdue, "nomination_days", "checks.overdue"),
         overdue_case_days={k: _days(case_days, k, "checks.overdue.case_days") for k in case_days},
     )
+
+
+def case_states() -> set[str]:
+    """The states a case can wait in (the non-final states of the four case workflows): the keys
+    `case_days` may name, so a misspelt state fails the load instead of silently taking the default."""
+    return {name for wf in CASE_WORKFLOWS.values() for name, state in wf.states.items() if not state.final}
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -93,8 +103,8 @@ def _numbers(table: dict, keys: tuple[str, ...], where: str) -> dict[str, Decima
     return {k: _number(table, k, where, share=k in SHARES) for k in keys}
 
 
-def _days(table: dict, key: str, where: str) -> int:
+def _days(table: dict, key: str, where: str, *, unit: str = "天") -> int:
     value = table.get(key)
     if type(value) is not int or value <= 0:
-        raise PolicyError(f"{where}.{key}：应为正整数（天）")
+        raise PolicyError(f"{where}.{key}：应为正整数（{unit}）")
     return value

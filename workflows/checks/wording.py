@@ -7,7 +7,7 @@ registered still reads as something (its rule and figures), never as an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 
 def money(value) -> str:
@@ -44,6 +44,40 @@ def _year(reason: dict) -> str:
     return f"{reason['year']}年" if reason.get("year") else ""
 
 
+def _on(reason: dict) -> str:
+    """"（2026-10-12）" from a day carried as the number YYYYMMDD; "" when the day is not known."""
+    day = _decimal(reason.get("value"))
+    if day is None:
+        return ""
+    text = f"{int(day):08d}"
+    return f"（{text[:4]}-{text[4:6]}-{text[6:]}）"
+
+
+def share(value, threshold) -> str:
+    """A percentage to one decimal; two where one would round it onto the line it is compared with."""
+    amount, line = _decimal(value), _decimal(threshold)
+    if amount is None:
+        return "—"
+    text = amount.quantize(Decimal("0.1"), ROUND_HALF_UP)  # 四舍五入, as officers round
+    if line is not None and amount != line and text == line:
+        text = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{text}%"
+
+
+CHINESE_COUNTS = {2: "两", 3: "三", 4: "四", 5: "五"}
+
+
+def _no_figures(reason: dict) -> str:
+    years, last = int(_decimal(reason["value"])), int(reason["year"])
+    listed = "、".join(str(y) for y in range(last - years + 1, last + 1))
+    return f"{listed}年连续{CHINESE_COUNTS.get(years, str(years))}年无年度数据"
+
+
+def _district_changed(reason: dict) -> str:
+    return (f"企业所属区县已变更（{whole(reason['threshold']).replace(',', '')}→"
+            f"{whole(reason['value']).replace(',', '')}），不再属于本县级库的区县")
+
+
 Sentence = Callable[[dict], str]
 
 SENTENCES: dict[str, Sentence] = {
@@ -59,6 +93,25 @@ SENTENCES: dict[str, Sentence] = {
                                   f"达到上市后备参考线{money(r['threshold'])}万元"),
     "listing.profit": lambda r: (f"{_year(r)}净利润{money(r['value'])}万元，"
                                  f"达到上市后备参考线{money(r['threshold'])}万元"),
+    # pool_hygiene: removal
+    "removal.deregistered": lambda r: f"企业已注销{_on(r)}",
+    "removal.revoked": lambda r: f"企业已被吊销营业执照{_on(r)}",
+    "removal.moved_out": lambda r: f"企业已迁出{_on(r)}",
+    "removal.abnormal": lambda r: f"企业已列入经营异常名录{_on(r)}",
+    "removal.violation": lambda r: f"企业已列入严重违法失信名单{_on(r)}",
+    "removal.district_changed": _district_changed,
+    "removal.no_figures": _no_figures,
+    "removal.revenue_drop": lambda r: (f"{_year(r)}营业收入较上年下降{share(r['value'], r['threshold'])}，"
+                                       f"超过{money(r['threshold'])}%"),
+    "removal.revenue_drop_prior": lambda r: (f"{_year(r)}营业收入较上年下降{share(r['value'], r['threshold'])}，"
+                                             f"连续两年超过{money(r['threshold'])}%"),
+    # pool_hygiene: graduation
+    "graduation.scaled_up": lambda r: "企业已升为规上企业，可从小微企业培育库毕业",
+    "graduation.medium": lambda r: "企业划型已为中型企业，超出小微企业范围",
+    "graduation.large": lambda r: "企业划型已为大型企业，超出小微企业范围",
+    # overdue_cases
+    "overdue.case": lambda r: f"已在当前环节停留{whole(r['value'])}天，超过时限{whole(r['threshold'])}天",
+    "overdue.nomination": lambda r: f"推荐已等待审核{whole(r['value'])}天，超过时限{whole(r['threshold'])}天",
 }
 
 
