@@ -18,7 +18,7 @@ HEADERS = [col.header for col in FIRM_COLUMNS]
 @pytest.fixture(name="register")
 def register_fixture(firms, monkeypatch, app, tmp_path):
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
     return [
         firms(name="杭州甲精密机械有限公司"),
         firms(name="杭州乙便利店", legal_form="个体工商户", industry="F52", district=SHANGCHENG,
@@ -135,7 +135,7 @@ def test_a_background_export_in_a_thread(client, register, app, monkeypatch):
     from pool.imports import runner
 
     monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", False)
     login(client, "city")
     job_url = client.get("/firms/export.xlsx").headers["Location"]
     runner.wait_for(job_key(job_url.rsplit("/", 1)[1]), timeout=60)

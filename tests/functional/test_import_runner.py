@@ -16,7 +16,7 @@ pytestmark = pytest.mark.committed_db  # runs in threads and app contexts of the
 def test_the_thread_path(client, session, users, uploads, app, monkeypatch):
     from pool.imports import runner
 
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", False)
     login(client, "city")
     response = upload(client, csv_file(firm_line(), firm_line(name="杭州线程有限公司")))
     run_id = int(response.headers["Location"].rsplit("/", 1)[1])
