@@ -37,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
     from pool.extensions import csrf
     from pool.firms.views import bp as firms_bp
     from pool.imports.views import bp as imports_bp
+    from pool.inbox.views import bp as inbox_bp
     from pool.ladder.views import bp as ladder_bp
     from pool.main.views import bp as main_bp
     from pool.pools.views import bp as pools_bp
@@ -50,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pools_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(inbox_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

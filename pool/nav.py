@@ -17,6 +17,7 @@ BY_BLUEPRINT = {
     "pools": "pools",
     "imports": "imports",
     "exports": None,  # a background export belongs to the list it came from, not to 数据导入
+    "inbox": "inbox",
 }
 BY_ENDPOINT = {
     "pools.review": "review",
@@ -26,6 +27,9 @@ BY_ENDPOINT = {
     "pools.targets": "targets",
     "pools.adopt_split": "targets",
     "pools.nominate_firm": "firms",  # 推荐入库 from the firm's page
+    "inbox.checks": "checks",
+    "inbox.queue": "checks",
+    "inbox.check_run": "checks",
 }
 
 

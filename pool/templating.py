@@ -14,6 +14,7 @@ from flask import Flask, g, has_app_context
 from models import db
 from models.enums import (
     BOARD_LABELS,
+    FLAG_KIND_LABELS,
     ROLE_LABELS,
     SIZE_LABELS,
     STAGE_LABELS,
@@ -39,6 +40,7 @@ LABELS = {
     "kind": CASE_LABELS,
     "route": dict(ROUTES),
     "qualification": {"confirmed": "已核实"},
+    "flag_kind": FLAG_KIND_LABELS,
 }
 
 # Field names as officers know them, for the timeline's "field: old → new" lines.

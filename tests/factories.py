@@ -184,3 +184,28 @@ def refused(session, error, call):
     session.rollback()
     assert snapshot(session) == before
     return info.value
+
+
+# ------------------------------------------------------------------------------------- flags
+
+def run_check(session, now, name="upgrade_candidates", today=date(2026, 11, 30)):
+    """Run a registered check inline, as `flask checks run` does (the caller commits)."""
+    from models.enums import RunTrigger
+    from workflows.checks.runs import run_inline
+
+    return run_inline(session, name, today=today, actor=None, now=now, trigger=RunTrigger.CLI)
+
+
+def raise_flag(session, membership, kind, now, reasons=None):
+    """A flag on a pool membership as the hygiene check will raise it (that check is not built yet): through
+    the engine's `start`, audited, scoped to the membership's district."""
+    from models import Flag
+    from workflows.flags import RAISE
+    from workflows.machine import start
+
+    flag = Flag(kind=kind, subject_type="membership", subject_id=membership.id, firm_id=membership.firm_id,
+                district_code=membership.district_code, period=str(now.year), first_seen_at=now, last_seen_at=now,
+                reasons=reasons or [{"rule": "hygiene.status", "value": None, "threshold": None, "year": None}],
+                outcome={})
+    start(session, flag, RAISE, actor=None, now=now, comment="定时检查发现")
+    return flag

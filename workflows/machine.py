@@ -342,4 +342,12 @@ def _as_int(value) -> int | None:
 
 
 def _jsonable(values: dict) -> dict:
-    return {k: (v if isinstance(v, str | int | float | bool | type(None)) else str(v)) for k, v in values.items()}
+    """Field values as the audit's JSON keeps them: scalars and links ({"case": 7}) as they are, the rest as text."""
+    def plain(v):
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v if isinstance(v, str | int | float | bool | type(None)) else str(v)
+
+    return {k: plain(v) for k, v in values.items()}

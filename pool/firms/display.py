@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from models import AuditEvent, District, Firm, PoolMembership, UpgradeCase
+from models import AuditEvent, District, Firm, Flag, PoolMembership, UpgradeCase
 from models.enums import SizeClass
+from pool.inbox import display as flag_words
 from pool.pools import display as membership_words
 from pool.templating import FIELD_LABELS, change_rows, change_value
 from workflows.case_flows import CASE_WORKFLOWS
@@ -29,7 +30,7 @@ FIRM_ACTIONS = {
     "status_change": "变更状态",
 }
 CASE_OPEN = "发起案件"
-SUBJECT_LABELS = {"firm": "企业信息", "membership": "培育库", "user": "用户"}
+SUBJECT_LABELS = {"firm": "企业信息", "membership": "培育库", "user": "用户", "flag": "工作提醒"}
 
 
 def district_names(session) -> dict[str, str]:
@@ -128,6 +129,9 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
     membership_ids = {e.subject_id for e in events if e.subject_type == "membership"}
     memberships = {m.id: m for m in session.scalars(
         select(PoolMembership).where(PoolMembership.id.in_(membership_ids)))} if membership_ids else {}
+    flag_ids = {e.subject_id for e in events if e.subject_type == "flag"}
+    flags = {f.id: f for f in session.scalars(select(Flag).where(Flag.id.in_(flag_ids))).unique()} \
+        if flag_ids else {}
     entries = []
     for event in events:
         evidence = event.evidence or {}
@@ -144,6 +148,9 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
         if event.subject_type == "membership":  # the membership workflow's own words (pool.pools.display)
             subject, action, from_label, to_label = membership_words.describe(event, memberships.get(event.subject_id))
             fields = membership_words.event_fields(event)
+        if event.subject_type == "flag":  # the flag workflow's words (pool.inbox.display)
+            subject, action, from_label, to_label = flag_words.describe(event, flags.get(event.subject_id))
+            fields = flag_words.event_fields(event)
         entries.append(TimelineEntry(event, subject, action, from_label, to_label, changes, fields))
     return entries
 

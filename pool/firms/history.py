@@ -17,6 +17,7 @@ from pool.firms.display import CASE_OPEN, FIRM_ACTIONS, SUBJECT_LABELS, district
 from pool.firms.display import timeline as timeline_entries
 from pool.firms.forms import TimelineFilterForm
 from pool.firms.views import PAGING_LABELS, bp, parse_list_paging
+from pool.inbox.display import FLAG_ACTIONS
 from pool.pools.display import MEMBERSHIP_ACTIONS
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.errors import ValidationFailed
@@ -36,6 +37,8 @@ def action_label(subject_type: str, action: str) -> str:
         return CASE_OPEN
     if subject_type == "membership" and action in MEMBERSHIP_ACTIONS:
         return MEMBERSHIP_ACTIONS[action]
+    if subject_type == "flag" and action in FLAG_ACTIONS:
+        return FLAG_ACTIONS[action]
     workflows = CASE_WORKFLOWS.values() if subject_type == "case" else \
         [REGISTRY[subject_type]] if subject_type in REGISTRY else []
     labels = []

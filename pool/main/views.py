@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from models import District, Firm, UpgradeCase, User, db
-from models.enums import Role, Stage
+from models.enums import FLAG_KIND_LABELS, Role, Stage
 from pool.nav import active_section
 from workflows.case_flows import CASE_WORKFLOWS
+from workflows.inbox.queries import open_counts
 from workflows.ladder import CASE_LABELS
-from workflows.permissions import is_scoped, may_read_domain
+from workflows.permissions import can, is_scoped, may_read_domain
 from workflows.queries import scope_firms
 
 bp = Blueprint("main", __name__)
@@ -37,6 +38,7 @@ def home():
         open_cases=_open_cases(),
         district=db.session.get(District, current_user.district_code) if officer else None,
         by_district=None if officer else _by_district(),
+        flag_counts=_flag_counts(),
     )
 
 
@@ -53,6 +55,16 @@ def _open_cases() -> list[dict]:
         total = sum(n for _, n in states)
         groups.append({"kind": kind, "label": CASE_LABELS[kind], "states": states, "total": total})
     return groups
+
+
+def _flag_counts() -> list[tuple[str, str, int]] | None:
+    """Open flags per kind in the user's scope (工作提醒), each linking to the inbox; None for a role
+    that reads no flags."""
+    if not can(current_user, "flag.read"):
+        return None
+    counts = open_counts(db.session, current_user)
+    return [(kind.value, label, counts.get(kind.value, 0)) for kind, label in FLAG_KIND_LABELS.items()
+            if counts.get(kind.value)]
 
 
 def _by_district() -> list[dict]:

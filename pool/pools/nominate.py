@@ -20,7 +20,18 @@ from pool.auth.views import requires
 from pool.pools.forms import FirmNominationForm, ListNominationForm, NominationForm, SearchForm
 from pool.pools.views import actor, bp, may_nominate
 from pool.uow import unit_of_work
-from workflows.errors import Duplicate, GuardFailed, NotFound, NotPermitted, ValidationFailed
+from workflows.checks.wording import describe_all
+from workflows.errors import (
+    Duplicate,
+    GuardFailed,
+    IllegalTransition,
+    NotFound,
+    NotPermitted,
+    StaleVersion,
+    ValidationFailed,
+)
+from workflows.inbox.actions import nominate_for
+from workflows.inbox.queries import flag_by_id
 from workflows.membership import _clean_nomination as check_nomination  # the checks `nominate` runs first
 from workflows.membership import eligibility_reasons, nominate
 from workflows.permissions import in_scope
@@ -106,6 +117,23 @@ def _shared_values(form: NominationForm) -> dict:
 # ----------------------------------------------------------------------------------- from the firm page
 
 
+def _flag_for(firm):
+    """The 工作提醒 this nomination answers (`?flag=` from the inbox), when it is this firm's and still open:
+    the nomination and marking it acted then go in one unit of work (`workflows.inbox.actions`)."""
+    raw = (request.values.get("flag") or "").strip()
+    if not raw.isdigit():
+        return None
+    flag = flag_by_id(db.session, int(raw), current_user)
+    return flag if flag.firm_id == firm.id and flag.state == "open" else None
+
+
+def _nominate(firm, pool, flag, values: dict):
+    if flag is None:
+        return nominate(db.session, pool, firm, actor=actor(), now=clock.now(), **values)
+    return nominate_for(db.session, flag, pool, actor=actor(), now=clock.now(),
+                        expected_version=request.form.get("flag_version"), **values)
+
+
 @bp.route("/firms/<uscc>/nominate", methods=["GET", "POST"])
 @requires("pool.nominate")
 def nominate_firm(uscc: str):
@@ -116,23 +144,25 @@ def nominate_firm(uscc: str):
     form = FirmNominationForm.build(request.form if request.method == "POST" else None, default_batch=default_batch())
     form.set_pools(fills, default if request.method == "GET" else None)
     status, message, reasons, others = 200, "", [], []
+    flag = _flag_for(firm)
     if request.method == "POST":
         chosen = next((p for p in pools if str(p.id) == (form.pool.data or "")), None)
         try:
             if chosen is None:
                 raise ValidationFailed("请选择培育库", fields={"pool": "请选择培育库"})
             with unit_of_work():
-                membership = nominate(db.session, chosen, firm, actor=actor(), now=clock.now(),
-                                      **_shared_values(form))
-        except (ValidationFailed, GuardFailed, Duplicate) as exc:
+                membership = _nominate(firm, chosen, flag, _shared_values(form))
+        except (ValidationFailed, GuardFailed, Duplicate, StaleVersion, IllegalTransition) as exc:
             status, message, reasons = exc.status, exc.message, exc.reasons
             others = form.apply(exc) if exc.fields else []
         else:
-            flash(f"已推荐入{chosen.name}，待审核。", "success")
+            done = "；该工作提醒已标记为已处理" if flag is not None else ""
+            flash(f"已推荐入{chosen.name}，待审核{done}。", "success")
             return redirect(url_for(".membership", membership_id=membership.id))
     return render_template(
         "pools/nominate_firm.html", firm=firm, form=form, fills=fills, message=message, reasons=reasons,
-        others=others, reasons_now=eligibility_reasons(db.session, firm, clock.today()),
+        others=others, reasons_now=eligibility_reasons(db.session, firm, clock.today()), flag=flag,
+        flag_reasons=describe_all(flag.reasons) if flag is not None else [],
     ), status
 
 

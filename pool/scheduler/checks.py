@@ -28,7 +28,7 @@ from workflows.checks.runs import begin_run, execute_run, fail_run, queue_run
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "后台服务中断，本次检查未完成，未写入任何提醒"
-CRASHED = "检查运行出错（{name}：{message}），未写入任何提醒"
+CRASHED = "检查运行出错（{name}: {message}），未写入任何提醒"
 
 
 def start_check(session, run: CheckRun, *, token: str, now: datetime) -> bool:

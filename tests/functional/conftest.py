@@ -222,3 +222,28 @@ def uploads(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
     return tmp_path / "uploads"
+
+
+# ------------------------------------------------------------------------------------- flags (工作提醒)
+
+@pytest.fixture
+def flagged(session, users, now):
+    """Flags raised by the real `upgrade_candidates` check, committed. In 西湖区: a 临规 firm (小型, eligible for
+    the pools), a 达标 firm and an individual business over the 个转企 line; in 上城区: a 达标 firm.
+    Returns {"near", "ready", "individual", "other"} -> Flag."""
+    from datetime import date
+
+    from models import Flag
+    from models.enums import SizeClass, Stage
+    from tests import factories
+
+    made = {
+        "near": factories.make_firm(session, Stage.ENTERPRISE, revenue="1700", size_class=SizeClass.SMALL,
+                                    registered_on=date(2018, 5, 1)),
+        "ready": factories.make_firm(session, Stage.ENTERPRISE, revenue="2500"),
+        "individual": factories.make_firm(session, Stage.INDIVIDUAL, revenue="600"),
+        "other": factories.make_firm(session, Stage.ENTERPRISE, district=factories.SHANGCHENG, revenue="2500"),
+    }
+    factories.run_check(session, now)
+    session.commit()
+    return {key: session.scalar(select(Flag).where(Flag.firm_id == firm.id)) for key, firm in made.items()}

@@ -111,7 +111,7 @@ def test_a_failing_check_leaves_a_failed_run_with_its_error_and_no_flags(session
     session.expire_all()
     run = session.get(CheckRun, failing.id)
     assert run.status == "failed" and run.finished_at is not None
-    assert run.error == "检查运行出错（RuntimeError：磁盘已满），未写入任何提醒"
+    assert run.error == "检查运行出错（RuntimeError: 磁盘已满），未写入任何提醒"
     assert count(session, Flag) == 0 and count(session, CheckHit) == 0
 
     monkeypatch.setattr(runs, "reconcile", real)  # run again: the flags of one clean run

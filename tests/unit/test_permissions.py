@@ -50,6 +50,9 @@ ROLE_TABLE = {  # capability -> the users (of EVERYONE) whose role holds it
     "membership.decide": {"city", "xihu"},
     "membership.withdraw": {"city", "xihu"},
     "membership.end": {"city", "xihu"},
+    "flag.read": {"city", "xihu", "leader"},
+    "flag.act": {"city", "xihu"},
+    "checks.run": {"city"},
 }
 
 
