@@ -11,9 +11,15 @@ Two facts must stay writable while a run's own transaction is open for minutes: 
   (`instance/pool.db.scheduler/` by default), replaced atomically (write, then rename). A second connection
   cannot write to SQLite while an import holds the database's write lock (it waits, then fails with
   "database is locked"), and an import holds it for most of its run (58 s of the 133 s of the 3,000,000-row
-  benchmark), so a lease row would lapse exactly while the work it protects goes on. A file rename costs
-  well under a millisecond and waits for nothing. SQLite is one machine's database, so one machine's
-  folder is the whole truth; the folder also holds the cron leader's lock file (`pool.scheduler.leader`).
+  benchmark), so a lease row would lapse exactly while the work it protects goes on. A file rename waits
+  for nothing. SQLite is one machine's database, so one machine's folder is the whole truth; the folder
+  also holds the cron leader's lock file (`pool.scheduler.leader`).
+
+Measured on the 2-core development machine (SQLite 3.40, PostgreSQL 15): a lease file written and renamed
+in 0.18 ms; an autocommit lease upsert on PostgreSQL in 1.0 ms, unaffected by an open import; a second
+SQLite connection's write while another transaction holds the write lock waited its whole busy timeout
+and failed with "database is locked". The lease's term (SCHEDULER_LEASE_SECONDS, 60 s, renewed every
+15 s) is what a renewal may be late by, not a cost.
 """
 
 from __future__ import annotations
