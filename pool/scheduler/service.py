@@ -29,7 +29,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -49,6 +49,8 @@ from workflows.checks.registry import CHECKS
 from workflows.checks.settings import checks_policy
 
 log = logging.getLogger(__name__)
+
+FORGET_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,9 @@ class Service:
             log.warning("this process lost the leader lock")
         now = clock.now()
         self.beacons.beat(Beat(self.token, socket.gethostname(), os.getpid(), self.started, now, leading))
+        for beat in self.beacons.beats():  # processes that died without a clean stop, a day later
+            if beat.beat_at < now - FORGET_AFTER:
+                self.beacons.forget(beat.token)
 
     def tick(self) -> None:
         if self.stopping.is_set():

@@ -50,7 +50,7 @@ def test_only_one_lock_attempt_wins(session, beacons):
         second.release()
 
 
-def test_one_process_runs_the_cron_schedule_and_another_takes_over(session, scheduler, beacons, actors):
+def test_one_process_runs_the_cron_schedule_and_another_takes_over(session, scheduler, beacons, actors, clock, now):
     one, two = scheduler("host|1|a"), scheduler("host|2|b")
     one.beat()
     two.beat()
@@ -60,6 +60,9 @@ def test_one_process_runs_the_cron_schedule_and_another_takes_over(session, sche
     one.leader.release()  # the leader's process ended
     two.beat()
     assert {beat.token: beat.leader for beat in beacons.beats()}["host|2|b"] is True
+    clock.at = now + timedelta(days=1, seconds=1)
+    two.beat()  # a day on, the beat of the process that died is forgotten
+    assert [beat.token for beat in beacons.beats()] == ["host|2|b"]
 
 
 @pytest.mark.committed_db  # executed on the scheduler's worker threads, each on its own connection
