@@ -226,8 +226,11 @@ class Leases:
         self.beacons, self.owner, self.seconds, self.now = beacons, owner, seconds, now
         self.held: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
+        self._abandoned = False
 
     def take(self, kind: str, run_id: int) -> None:
+        if self._abandoned:
+            return
         self.beacons.hold(Lease(kind, run_id, self.owner, self.now() + timedelta(seconds=self.seconds)))
         with self._lock:
             self.held.add((kind, run_id))
@@ -236,6 +239,16 @@ class Leases:
         with self._lock:
             self.held.discard((kind, run_id))
         self.beacons.release(kind, run_id, self.owner)
+
+    def abandon(self) -> list[tuple[str, int]]:
+        """The process is about to end with runs unfinished: release every lease and renew none, so the
+        next scheduler fails those runs at once instead of after the lease's term."""
+        self._abandoned = True
+        with self._lock:
+            held = sorted(self.held)
+        for kind, run_id in held:
+            self.release(kind, run_id)
+        return held
 
     @contextmanager
     def kept(self, kind: str, run_id: int) -> Iterator[None]:

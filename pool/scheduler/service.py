@@ -132,8 +132,7 @@ class Service:
             self.workers.shutdown(wait=True)
             log.info("scheduler stopped")
             return
-        for kind, run_id in list(self.leases.held):
-            self.leases.release(kind, run_id)
+        self.leases.abandon()
         log.warning("scheduler stopped with runs cut off, failed at the next scheduler's first tick: %s",
                     ", ".join(f"{kind} #{run_id}" for kind, run_id in sorted(cut)))
         logging.shutdown()
