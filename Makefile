@@ -25,9 +25,10 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed --if-empty --firms $(DEMO_FIRMS)
 
+# The web server and the scheduler process (Procfile) under honcho: Ctrl+C stops both.
 serve: install
-	@echo "培育库与升级跟踪系统: http://$(HOST):$(PORT)/  (Ctrl+C 停止)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "培育库与升级跟踪系统: http://$(HOST):$(PORT)/  (Web 与后台服务一起运行，Ctrl+C 停止)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) $(BIN)/honcho start -f Procfile -p $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

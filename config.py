@@ -21,10 +21,20 @@ class Config:
     # instance/), how many rows a list page streams before exporting in the background.
     MAX_IMPORT_MB = float(os.environ.get("MAX_IMPORT_MB", 100))
     IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR")
-    IMPORT_RUN_INLINE = False  # True: uploads and background exports run inside the request (tests)
+    RUN_QUEUED_INLINE = False  # True: queued imports/exports/checks run inside the request (tests only)
     EXPORT_DIR = os.environ.get("EXPORT_DIR")
     EXPORT_INLINE_MAX_ROWS = 20_000
     EXPORT_KEEP_HOURS = 24
+    # The scheduler process (pool.scheduler): claim tick and heartbeat periods, a lease's term, when a
+    # heartbeat is stale, worker threads (PostgreSQL; SQLite has one), how long stopping waits for runs;
+    # SCHEDULER_CRON ("check=crontab; ...") replaces the policy's schedules for a trial or a test.
+    SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", 3))
+    SCHEDULER_BEAT_SECONDS = float(os.environ.get("SCHEDULER_BEAT_SECONDS", 5))
+    SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS", 60))
+    SCHEDULER_ALIVE_SECONDS = float(os.environ.get("SCHEDULER_ALIVE_SECONDS", 30))
+    SCHEDULER_WORKERS = int(os.environ.get("SCHEDULER_WORKERS", 2))
+    SCHEDULER_STOP_SECONDS = float(os.environ.get("SCHEDULER_STOP_SECONDS", 10))
+    SCHEDULER_CRON = os.environ.get("SCHEDULER_CRON")
 
 
 class TestConfig(Config):
@@ -32,7 +42,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = "sqlite://"
-    IMPORT_RUN_INLINE = True
+    RUN_QUEUED_INLINE = True
 
 
 class ProductionConfig(Config):

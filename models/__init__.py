@@ -13,9 +13,11 @@ from models.enums import (
     SizeClass,
     Stage,
 )
+from models.exporting import ExportJob
 from models.firm import AnnualIndicator, District, Firm
 from models.importing import ImportRun
 from models.pool import Pool, PoolMembership
+from models.scheduler import RunLease, SchedulerProcess
 from models.user import ApiToken, User
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "CheckHit",
     "CheckRun",
     "District",
+    "ExportJob",
     "Firm",
     "FirmStatus",
     "Flag",
@@ -37,6 +40,8 @@ __all__ = [
     "Pool",
     "PoolMembership",
     "Role",
+    "RunLease",
+    "SchedulerProcess",
     "SizeClass",
     "Stage",
     "UpgradeCase",

@@ -21,6 +21,7 @@ from models.enums import (
     STATUS_LABELS,
     TAG_LABELS,
 )
+from pool.scheduler import alive_now
 from workflows.case_flows.ind_to_ent import ROUTES
 from workflows.ladder import CASE_LABELS
 from workflows.timefmt import MINUTES, format_local, iso_local
@@ -202,3 +203,4 @@ def install_template_helpers(app: Flask) -> None:
     app.add_template_filter(yes_no)
     app.add_template_filter(is_negative)
     app.add_template_global(change_rows)
+    app.add_template_global(alive_now, "scheduler_alive")

@@ -194,3 +194,52 @@ def users(session, now):
 @pytest.fixture
 def client(ctx):
     return ctx.test_client()
+
+
+@pytest.fixture
+def beacons(ctx):
+    """The scheduler's heartbeats and leases on the test database (files beside SQLite's, rows on
+    PostgreSQL: both outside the test's rolled-back transaction), empty before the test and after it."""
+    from models import db
+    from pool.scheduler.beacons import beacons_for
+
+    found = beacons_for(db.engine)
+    _empty_beacons(db.engine, found)
+    yield found
+    _empty_beacons(db.engine, found)
+
+
+def _empty_beacons(engine, found) -> None:
+    import shutil
+
+    from pool.scheduler.beacons import FileBeacons
+
+    if isinstance(found, FileBeacons):
+        shutil.rmtree(found.directory, ignore_errors=True)
+        return
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM run_leases"))
+        conn.execute(text("DELETE FROM scheduler_processes"))
+
+
+@pytest.fixture
+def scheduler(app, beacons, monkeypatch):
+    """scheduler(token=None) -> a `pool.scheduler.service.Service` on the test database, not started: a test
+    calls its jobs (`beat()`, `tick()`, `fire(name)`); `service.workers.shutdown(wait=True)` waits until its
+    workers have executed what they claimed (and what was queued meanwhile). Its cron
+    schedule is upgrade_candidates' alone (the only registered check here)."""
+    from pool.scheduler.service import Service
+
+    monkeypatch.setitem(app.config, "SCHEDULER_CRON", {"upgrade_candidates": "0 2 * * *"})
+    made = []
+
+    def make(token: str | None = None) -> Service:
+        service = Service(app, token=token)
+        made.append(service)
+        return service
+
+    yield make
+    for service in made:
+        service.workers.shutdown(wait=True)
+        service.leader.release()
+

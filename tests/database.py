@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
-DATA_TABLES = ("check_hits", "flags", "metric_snapshots", "check_runs", "import_runs", "audit_events",
-               "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
+DATA_TABLES = ("export_jobs", "run_leases", "scheduler_processes", "check_hits", "flags", "metric_snapshots",
+               "check_runs", "import_runs", "audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ message on stderr and exit code 1 (`pool.cli.common.domain_errors`).
     import   firms | indicators | status | template pool.cli.imports
     imports  recover                                pool.cli.imports
     export   firms | indicators | members           pool.cli.exports
+    scheduler run                                   pool.cli.scheduler
     checks   list | run                             pool.cli.checks
 """
 
@@ -22,7 +23,9 @@ def install_cli(app: Flask) -> None:
     from pool.cli.exports import export_cli
     from pool.cli.imports import import_cli, imports_cli
     from pool.cli.pools import pools_cli
+    from pool.cli.scheduler import scheduler_cli
     from pool.cli.users import users_cli
 
-    for group in (users_cli, demo_cli, pools_cli, export_cli, imports_cli, import_cli, checks_cli):
+    for group in (users_cli, demo_cli, pools_cli, export_cli, imports_cli, import_cli, checks_cli,
+                  scheduler_cli):
         app.cli.add_command(group)

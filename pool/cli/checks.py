@@ -1,23 +1,25 @@
 """`flask checks list|run`: the registered checks with their schedules and last runs; one check run now.
 
-`checks run` runs inline in this process (not queued for the scheduler): the run and its flags are one unit
-of work, committed once. When the check raises, that work is rolled back — no flag of a failed run survives —
-and a failed run with the error is recorded in a fresh unit of work, so the log says what happened; the
+`checks run` runs in this process (not queued for the scheduler), through the scheduler's own executor
+(`pool.scheduler.checks.run_check_now`): the run is queued, leased to this process and begun in one unit of
+work, then the check and its flags are a second one, committed once, while the lease is renewed — so a
+killed command leaves a run the next scheduler tick fails. When the check raises, that work is rolled back
+— no flag of a failed run survives — and the failure with its error is recorded in a fresh unit of work; the
 command then exits 1, as it does for an unknown check or a bad date (nothing written).
 """
 
 import click
 from flask.cli import AppGroup
 
-from models.enums import RunTrigger
+from models.enums import RunStatus, RunTrigger
 from pool.cli.common import domain_errors, pad
-from pool.clock import now, today
+from pool.clock import today
 from pool.inbox.display import count_rows, schedule_words
-from pool.uow import read_only, unit_of_work
+from pool.scheduler.checks import run_check_now
+from pool.uow import read_only
 from workflows.checks.registry import CHECKS, get_check
-from workflows.checks.runs import begin_run, fail_run, last_runs, parse_today, queue_run, run_inline
+from workflows.checks.runs import last_runs, parse_today
 from workflows.checks.settings import checks_policy
-from workflows.errors import DomainError
 from workflows.timefmt import format_local
 
 checks_cli = AppGroup("checks", help="定时检查：列出检查项目，立即运行一项检查")
@@ -45,23 +47,10 @@ def run_cmd(name, day):
         check = get_check(name)
         when = parse_today(day, default=today())
     click.echo(f"运行检查：{check.label}（{check.name}），检查日期 {when.isoformat()} ……")
-    try:
-        with unit_of_work() as session:
-            run = run_inline(session, check.name, today=when, actor=None, now=now(), trigger=RunTrigger.CLI)
-    except DomainError as exc:
-        _record_failure(check.name, when, exc.message)
-        raise click.ClickException(f"检查失败：{exc.message}") from None
-    except Exception as exc:  # the check's own failure: rolled back above, recorded here, reported
-        _record_failure(check.name, when, f"{type(exc).__name__}: {exc}")
-        raise click.ClickException(f"检查失败（未写入任何提醒）：{type(exc).__name__}: {exc}") from None
+    with domain_errors():
+        run = run_check_now(check.name, today=when, actor=None, trigger=RunTrigger.CLI)
+    if run.status != RunStatus.SUCCEEDED:
+        raise click.ClickException(f"检查失败：{run.error}")
     click.echo(f"完成：运行 #{run.id}")
     for label, number in count_rows(run.counts):
         click.echo(f"  {pad(label, 30)}{number:>10}")
-
-
-def _record_failure(name: str, when, error: str) -> None:
-    """The failed run for the log, in its own unit of work (the run's own was rolled back with its flags)."""
-    with unit_of_work() as session:
-        run = queue_run(session, name, today=when, actor=None, now=now(), trigger=RunTrigger.CLI)
-        begin_run(session, run, now=now())
-        fail_run(session, run.id, error, now=now())

@@ -1,9 +1,11 @@
 """`flask import firms|indicators|status PATH --as USERNAME`, `flask import template KIND --out PATH` and
 `flask imports recover`.
 
-Thin, as every command: find the user, record a queued run (its own unit of work, so a crash leaves a
-visible failed run), call the engine once in a second unit of work; when that one fails it rolls back (the
-import leaves nothing) and a third records the run as failed. Exit codes (DESIGN §8): 0 every row written
+Thin, as every command: find the user, record the run as running with this process's lease (its own unit
+of work, so a killed command leaves a visible run that the next scheduler tick fails once the lease
+lapses), call the engine once in a second unit of work while the lease is renewed; when that one fails it
+rolls back (the import leaves nothing) and a third records the run as failed. The import runs here, in the
+command's own process, not in the scheduler. Exit codes (DESIGN §8): 0 every row written
 (or unchanged), 1 refused or failed and nothing written, 2 partial (the valid rows written, the rest in the
 report). A dry run exits as the real import would, having written nothing but the run record.
 """
@@ -23,7 +25,9 @@ from models import ImportRun
 from models.enums import ImportStatus
 from pool.cli.common import domain_errors
 from pool.clock import now, today
-from pool.imports.runner import recover_interrupted, report_path
+from pool.imports.runner import report_path
+from pool.scheduler.beacons import beacons_for
+from pool.scheduler.claims import process_leases, recover_lapsed
 from pool.uow import unit_of_work
 from workflows.errors import DomainError
 from workflows.importing import can_import, execute_import, file_sha256, mark_failed, summary, write_template
@@ -70,6 +74,7 @@ def template_cmd(kind, out, unit):
 
 def run_import(kind: str, path: Path, username: str, *, partial: bool, dry_run: bool, report: str | None,
                unit: str) -> int:
+    leases = process_leases()
     with domain_errors(), unit_of_work() as session:
         actor = get_user(session, username)
         if not can_import(actor):
@@ -77,22 +82,25 @@ def run_import(kind: str, path: Path, username: str, *, partial: bool, dry_run: 
         run = ImportRun(kind=kind, filename=path.name, sha256=file_sha256(path), stored_path=str(path.resolve()),
                         actor_id=actor.id, actor_name=actor.username,
                         district_code=scope_district(actor),
-                        options={"partial": partial, "dry_run": dry_run, "unit": unit, "source": "cli"},
-                        status=ImportStatus.QUEUED)
+                        options={"partial": partial, "dry_run": dry_run, "unit": unit, "source": "cli",
+                                 "runner": leases.owner},
+                        status=ImportStatus.RUNNING, started_at=now())
         session.add(run)
         session.flush()
         # By default next to the upload page's reports, so the page lists a CLI run's report like any other.
         run.report_path = str(Path(report).resolve()) if report else str(report_path(current_app, run.id))
+        leases.take("import", run.id)  # before the commit: a running run always has a lease
     run_id = run.id
-    try:
-        with unit_of_work() as session, _ProgressBar(kind) as bar:
-            execute_import(session, run, path, actor=actor, now=now(), today=today(), progress=bar)
-    except Exception as exc:  # any failure: nothing of the file stays, the run records why
-        message = exc.message if isinstance(exc, DomainError) else f"导入中断（{type(exc).__name__}: {exc}），未写入任何数据"
-        with unit_of_work() as session:
-            run = mark_failed(session, run_id, message, now=now())
-        click.echo(summary(run), err=True)
-        return 1
+    with leases.kept("import", run_id):
+        try:
+            with unit_of_work() as session, _ProgressBar(kind) as bar:
+                execute_import(session, run, path, actor=actor, now=now(), today=today(), progress=bar)
+        except Exception as exc:  # any failure: nothing of the file stays, the run records why
+            message = exc.message if isinstance(exc, DomainError) else f"导入中断（{type(exc).__name__}: {exc}），未写入任何数据"
+            with unit_of_work() as session:
+                run = mark_failed(session, run_id, message, now=now())
+            click.echo(summary(run), err=True)
+            return 1
     click.echo(summary(run))
     if run.report_path:
         _show_problems(run.report_path)
@@ -150,13 +158,19 @@ def _show_problems(path: str) -> None:
 
 
 @imports_cli.command("recover")
-@click.option("--all", "everything", is_flag=True,
-              help="也处理本机无法确认执行进程的记录（确认所有 Web 进程都已停止时使用）")
+@click.option("--all", "everything", is_flag=True, help="与不加时相同（保留给旧的部署脚本）")
 def recover_cmd(everything):
-    """把因服务重启而中断的导入标记为失败（这些导入没有写入任何数据）。部署时在启动 Web 进程之前运行。"""
-    with unit_of_work() as session:
-        failed = recover_interrupted(session, now(), everything=everything)
-    if failed:
-        click.echo(f"已将 {len(failed)} 个中断的导入标记为失败：{', '.join(f'#{i}' for i in failed)}")
+    """把执行进程已不在（租约过期）的导入、检查、导出标记为失败（它们没有写入任何数据）。
+
+    后台服务每个周期都会这样做；本命令供后台服务未运行时手动处理。"""
+    from models import db
+
+    failed = recover_lapsed(db.session, beacons_for(db.engine), now=now())
+    imports = failed.pop("import", [])
+    if imports:
+        click.echo(f"已将 {len(imports)} 个中断的导入标记为失败：{', '.join(f'#{i}' for i in imports)}")
     else:
         click.echo("没有中断的导入。")
+    labels = {"check": "检查", "export": "导出"}
+    for name, ids in failed.items():
+        click.echo(f"已将 {len(ids)} 个中断的{labels.get(name, name)}标记为失败：{', '.join(f'#{i}' for i in ids)}")

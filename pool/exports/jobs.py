@@ -3,39 +3,44 @@
 A list page streams its "导出Excel" straight to the browser up to `EXPORT_INLINE_MAX_ROWS` rows (default
 20,000). openpyxl writes about 3,000 firm rows a second on this machine (14 columns; lxml barely helps),
 so 20,000 rows take some 6 seconds, well inside a web worker's timeout, while 100,000 would take 30. A
-longer list becomes a background job like an import: a thread with its own app context writes the file
-under `instance/exports/`, the job's page polls its progress and offers the download when it is done.
+longer list becomes a background job like an import: the request records a queued `ExportJob` (its
+requester, the list's cleaned parameters), the scheduler process claims it (`pool.scheduler.claims`, kind
+"export") and writes the file under `instance/exports/`; the job's page polls its progress (a small file
+beside the output, since the export reads in one transaction) and offers the download when it is done.
 Past Excel's 1,048,576 rows per sheet the file is CSV (UTF-8 with BOM, so Excel opens it as UTF-8).
 
-A job is a small JSON file beside its output, not a table: it lives for `EXPORT_KEEP_HOURS` (default 24)
-and belongs to the user who asked for it. A job whose worker is gone (a restart) is reported failed when
-next read, by the same runner check as import runs.
+Only the requester may open a job. Files live for `EXPORT_KEEP_HOURS` (default 24; the scheduler's hourly
+sweep deletes them), the job rows stay as the record of who exported what. A job whose process died is
+failed by the next scheduler tick, like every leased run.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 
-from models import User, db
+from models import ExportJob, User, db
+from models.enums import RunStatus
+from pool import clock
 from pool.exports.xlsx import Column, write_xlsx
-from pool.imports import runner
+from pool.imports.runner import PROGRESS_EVERY, read_progress, write_progress
+from pool.uow import read_only, unit_of_work
 from workflows.exporting import count_rows, export_kind, iter_rows, needs_csv, write_csv
 
 log = logging.getLogger(__name__)
 
 JOB_LABELS = {"queued": "排队中", "running": "导出中", "succeeded": "已完成", "failed": "失败"}
-INTERRUPTED = "服务重启，导出中断，请重新导出"
+INTERRUPTED = "后台服务中断，导出未完成，请重新导出"
 CRASHED = "导出时发生内部错误（{name}），请稍后重试或联系系统管理员"
-JOB_ID = re.compile(r"[0-9a-f]{32}")
+NO_ACTOR = "导出人账号不存在或已停用"
 
 
 @dataclass(frozen=True)
@@ -91,121 +96,78 @@ def write_export_file(session, kind: str, actor, params: dict, path: Path, *, to
 
 # ------------------------------------------------------------------------------------------- jobs
 
-@dataclass
-class ExportJob:
-    id: str
-    kind: str
-    actor_id: int
-    params: dict
-    download_name: str  # without the extension, which follows the format
-    rows_total: int = 0
-    rows_done: int = 0
-    status: str = "queued"
-    file: str | None = None
-    error: str | None = None
-    truncated: bool = False
-    runner: str = field(default_factory=runner.runner_token)
-    created_at: float = field(default_factory=time.time)
-
-    @property
-    def label(self) -> str:
-        return JOB_LABELS.get(self.status, self.status)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in ("succeeded", "failed")
-
-    @property
-    def filename(self) -> str:
-        return self.download_name + (Path(self.file).suffix if self.file else ".xlsx")
-
-
 def export_dir(app: Flask) -> Path:
     configured = app.config.get("EXPORT_DIR")
     return (Path(configured) if configured else Path(app.instance_path) / "exports").absolute()
 
 
-def _job_path(app: Flask, job_id: str) -> Path:
-    return export_dir(app) / f"{job_id}.json"
+def progress_path(app: Flask, job_id: int) -> Path:
+    return export_dir(app) / f"export-{job_id}.progress.json"
 
 
-def save_job(app: Flask, job: ExportJob) -> None:
-    runner.write_progress(_job_path(app, job.id), **asdict(job))
-
-
-def load_job(app: Flask, job_id: str, *, recover: bool = True) -> ExportJob | None:
-    """The job, or None; a job left open by a worker that is gone is failed here (and saved so)."""
-    if not JOB_ID.fullmatch(job_id or ""):
-        return None
-    data = runner.read_progress(_job_path(app, job_id))
-    if not data:
-        return None
-    try:
-        job = ExportJob(**data)
-    except TypeError:
-        return None
-    if recover and not job.finished and runner.runner_alive(job.runner, job_key(job.id)) is False:
-        job.status, job.error = "failed", INTERRUPTED
-        save_job(app, job)
+def queue_export(session, kind: str, actor, params: dict, total: int, download_name: str, *,
+                 now: datetime) -> ExportJob:
+    """Record a background export for the scheduler to claim; the caller commits."""
+    job = ExportJob(kind=kind, actor_id=actor.id, params=params, download_name=download_name, rows_total=total,
+                    status=RunStatus.QUEUED, created_at=now)
+    session.add(job)
+    session.flush()
     return job
 
 
-def job_key(job_id: str) -> str:
-    return f"export:{job_id}"
+def start_export(session, job: ExportJob, *, token: str, now: datetime) -> bool:
+    if job.status != RunStatus.QUEUED:
+        return False
+    job.status, job.started_at, job.runner = RunStatus.RUNNING, now, token
+    return True
 
 
-def queue_export(kind: str, actor, params: dict, total: int, download_name: str) -> ExportJob:
-    app = current_app._get_current_object()
-    sweep(app)
-    job = ExportJob(uuid.uuid4().hex, kind, actor.id, params, download_name, rows_total=total)
-    key = job_key(job.id)
-    runner.reserve(key)
-    save_job(app, job)
-    if app.config.get("IMPORT_RUN_INLINE"):
-        try:
-            run_export(app, job.id)
-        finally:
-            runner.release(key)
-    else:
-        runner.start_thread(app, key, run_export, job.id)
-    return job
+def fail_export(session, job_id: int, message: str, *, now: datetime) -> None:
+    job = session.get(ExportJob, job_id)
+    if job is not None and not job.finished:
+        job.status, job.error, job.finished_at = RunStatus.FAILED, message, now
 
 
-def run_export(app: Flask, job_id: str) -> None:
+def run_export(app: Flask, job_id: int) -> None:
+    """Write a claimed job's file (reading in one transaction, rolled back), then settle the job."""
     with app.app_context():
-        job = load_job(app, job_id, recover=False)
-        if job is None or job.status != "queued":
-            return
-        job.status = "running"
-        save_job(app, job)
+        session = db.session
+        progress = progress_path(app, job_id)
         last = [0.0]
 
-        def progress(done: int) -> None:
-            job.rows_done = done
-            if time.monotonic() - last[0] >= runner.PROGRESS_EVERY:
+        def report(done: int) -> None:
+            if time.monotonic() - last[0] >= PROGRESS_EVERY:
                 last[0] = time.monotonic()
-                save_job(app, job)
+                write_progress(progress, rows_done=done)
 
         try:
-            actor = db.session.get(User, job.actor_id)
-            if actor is None or not actor.active:
-                raise PermissionError("导出人账号不存在或已停用")
-            outcome = write_export_file(db.session, job.kind, actor, job.params,
-                                        export_dir(app) / f"{job.id}.xlsx", total=job.rows_total, progress=progress)
-            job.status, job.file, job.rows_done, job.truncated = "succeeded", str(outcome.path), outcome.rows, \
-                outcome.truncated
+            with read_only(session):
+                job = session.get(ExportJob, job_id)
+                if job is None or job.status != RunStatus.RUNNING:
+                    return
+                actor = session.get(User, job.actor_id)
+                if actor is None or not actor.active:
+                    raise PermissionError(NO_ACTOR)
+                outcome = write_export_file(session, job.kind, actor, job.params,
+                                            export_dir(app) / f"export-{job_id}.xlsx", total=job.rows_total,
+                                            progress=report)
+            with unit_of_work(session):
+                job = session.get(ExportJob, job_id)
+                job.status, job.file, job.rows_done, job.truncated = RunStatus.SUCCEEDED, str(outcome.path), \
+                    outcome.rows, outcome.truncated
+                job.finished_at, job.error = clock.now(), None
         except Exception as exc:  # noqa: BLE001 - the job reports it; the log keeps the traceback
             log.exception("export job %s failed", job_id)
-            job.status = "failed"
-            job.error = str(exc) if isinstance(exc, PermissionError) else CRASHED.format(name=type(exc).__name__)
+            message = str(exc) if isinstance(exc, PermissionError) else CRASHED.format(name=type(exc).__name__)
+            with unit_of_work(session):
+                fail_export(session, job_id, message, now=clock.now())
         finally:
-            db.session.rollback()
-            db.session.remove()
-        save_job(app, job)
+            progress.unlink(missing_ok=True)
+            session.remove()
 
 
 def sweep(app: Flask) -> None:
-    """Delete jobs and files older than EXPORT_KEEP_HOURS: exports are copies, the database keeps the data."""
+    """Delete export files older than EXPORT_KEEP_HOURS: exports are copies, the database keeps the data."""
     keep = float(app.config.get("EXPORT_KEEP_HOURS") or 24) * 3600
     directory = export_dir(app)
     if not directory.is_dir():
@@ -219,8 +181,15 @@ def sweep(app: Flask) -> None:
             continue
 
 
-def job_payload(job: ExportJob, urls: dict) -> dict:
+def downloadable(job: ExportJob) -> bool:
+    return job.status == RunStatus.SUCCEEDED and bool(job.file) and Path(job.file).is_file()
+
+
+def job_payload(app: Flask, job: ExportJob, urls: dict) -> dict:
     total = job.rows_total or 0
-    percent = 100 if job.status == "succeeded" else (min(99, job.rows_done * 100 // total) if total else None)
-    return {"id": job.id, "status": job.status, "status_label": job.label, "finished": job.finished,
-            "rows_total": total, "rows_done": job.rows_done, "percent": percent, "error": job.error, **urls}
+    done = read_progress(progress_path(app, job.id)).get("rows_done", job.rows_done) if job.status == "running" \
+        else job.rows_done
+    percent = 100 if job.status == "succeeded" else (min(99, done * 100 // total) if total else None)
+    return {"id": job.id, "status": job.status, "status_label": JOB_LABELS.get(job.status, job.status),
+            "finished": job.finished, "rows_total": total, "rows_done": done, "percent": percent,
+            "error": job.error, **urls}

@@ -4,9 +4,10 @@ Who: city staff (every district's rows) and county officers (their district's ro
 other districts' rows with a reason, given the run's `district_code`). Leaders and admins get 403.
 Officers see the runs of their own district, city staff every run; another district's run is "not found".
 
-The request never imports: it stores the file, records a queued `ImportRun`, commits and hands the run
-to `pool.imports.runner`, then redirects to the run's page, which polls `/imports/<id>/status` (a few lines
-of `static/progress.js`; without JavaScript a refresh link does the same).
+The request never imports: it stores the file, records a queued `ImportRun` and commits; the scheduler
+process (`flask scheduler run`) claims the run and executes it (`pool.imports.runner`). The request then
+redirects to the run's page, which polls `/imports/<id>/status` (a few lines of `static/progress.js`;
+without JavaScript a refresh link does the same) and says so when no scheduler process is running.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pool.imports import runner
 from pool.imports.forms import KIND_LABELS, UNIT_LABELS, UploadForm
 from pool.imports.reports import read_report
 from pool.imports.uploads import display_name, install_size_limit, limit_bytes, limit_text, store_upload
+from pool.scheduler.claims import dispatch
 from pool.uow import unit_of_work
 from workflows.permissions import is_scoped, scope_district
 
@@ -68,13 +70,12 @@ def run_or_404(run_id: int) -> ImportRun:
 @bp.route("/imports/", methods=["GET", "POST"])
 @requires("import.run")
 def index():
-    runner.recover_quietly()
     form = UploadForm()
     if form.validate_on_submit():
         with unit_of_work():
             run = queue_run(form)
-        runner.submit(run)
-        flash(f"文件“{run.filename}”已上传，正在后台导入，可离开本页，稍后在“最近的导入”中查看结果。", "success")
+        dispatch("import", run.id)
+        flash(f"文件“{run.filename}”已上传，已排队由后台导入，可离开本页，稍后在“最近的导入”中查看结果。", "success")
         return redirect(url_for("imports.run", run_id=run.id))
     runs = db.session.scalars(visible_runs().order_by(ImportRun.id.desc()).limit(RECENT_RUNS)).all()
     return render_template(
@@ -84,7 +85,7 @@ def index():
 
 
 def queue_run(form: UploadForm) -> ImportRun:
-    """Store the file and record the run, queued, with its runner (this process) and the officer's scope."""
+    """Store the file and record the run, queued, with the officer's scope."""
     path, sha256, _ = store_upload(form.file.data, runner.upload_dir(current_app), limit_bytes(current_app))
     run = ImportRun(
         kind=form.kind.data, filename=display_name(form.file.data.filename), sha256=sha256, stored_path=str(path),
@@ -95,14 +96,12 @@ def queue_run(form: UploadForm) -> ImportRun:
     )
     db.session.add(run)
     db.session.flush()
-    runner.claim(run)
     return run
 
 
 @bp.route("/imports/<int:run_id>")
 @requires("import.run")
 def run(run_id: int):
-    runner.recover_quietly()
     run = run_or_404(run_id)
     finished = run.status in FINISHED
     report = read_report(run.report_path, INLINE_PROBLEMS) if finished and has_report(run) else None
@@ -115,7 +114,6 @@ def run(run_id: int):
 @bp.route("/imports/<int:run_id>/status")
 @requires("import.run")
 def status(run_id: int):
-    runner.recover_quietly()
     return jsonify(status_payload(run_or_404(run_id)))
 
 

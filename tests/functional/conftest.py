@@ -222,7 +222,7 @@ def csrf_client(app, users, monkeypatch):
 def uploads(app, tmp_path, monkeypatch):
     """Uploads go to the test's tmp dir and imports run inline (in their own app context and session)."""
     monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(tmp_path / "uploads"))
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
     return tmp_path / "uploads"
 
 

@@ -18,7 +18,7 @@ HEADERS = [col.header for col in FIRM_COLUMNS]
 @pytest.fixture(name="register")
 def register_fixture(firms, monkeypatch, app, tmp_path):
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
     return [
         firms(name="杭州甲精密机械有限公司"),
         firms(name="杭州乙便利店", legal_form="个体工商户", industry="F52", district=SHANGCHENG,
@@ -129,33 +129,53 @@ def test_a_background_export_past_excels_limit_is_csv(client, register, app, mon
     assert rows[0] == HEADERS and len(rows) == 4
 
 
-@pytest.mark.committed_db  # the export runs in a thread, on a connection of its own
-def test_a_background_export_in_a_thread(client, register, app, monkeypatch):
-    from pool.exports.jobs import job_key
-    from pool.imports import runner
-
+@pytest.mark.committed_db  # the scheduler's worker writes the file on a connection of its own
+def test_a_background_export_waits_for_the_scheduler(client, register, app, monkeypatch, scheduler):
     monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", False)
     login(client, "city")
     job_url = client.get("/firms/export.xlsx").headers["Location"]
-    runner.wait_for(job_key(job_url.rsplit("/", 1)[1]), timeout=60)
+    html = page(client, job_url)
+    assert "排队中" in html and "后台服务未运行，任务已排队" in html and 'id="download"' not in html
+    service = scheduler()
+    service.beat()
+    service.tick()
+    service.workers.shutdown(wait=True)
+    html = page(client, job_url)
+    assert "已完成" in html and "后台服务未运行" not in html
     status = client.get(job_url + "/status").get_json()
-    assert status["status"] == "succeeded", status
+    assert status["status"] == "succeeded" and status["rows_done"] == 3, status
     assert client.get(status["download_url"]).status_code == 200
 
 
-def test_an_interrupted_export_is_reported_failed(client, register, app):
-    from pool.exports.jobs import ExportJob, save_job
+def test_an_interrupted_export_is_reported_failed(client, register, app, session, users, beacons, now):
+    from pool.scheduler.claims import recover_lapsed
+    from tests.queued_runs import lapsed, queued_export
 
+    job = queued_export(session, users["city"], now=now)
+    job.status, job.runner = "running", "gone-host|1|x"
+    session.commit()
+    beacons.hold(lapsed("export", job.id, now))
     login(client, "city")
-    from models import User, db
-
-    city = db.session.query(User).filter_by(username="city").one()
-    job = ExportJob("a" * 32, "firms", city.id, {"filters": {}}, "企业名录_2026-11-30", rows_total=3,
-                    status="running", runner="this-host-is-gone|1|1")
-    save_job(app, job)
-    assert client.get(f"/exports/{job.id}/status").get_json()["status"] == "running"  # another host: unknown
-    job.runner = f"{__import__('socket').gethostname()}|999999999|1"  # this host, a process that is gone
-    save_job(app, job)
+    assert client.get(f"/exports/{job.id}/status").get_json()["status"] == "running"  # pages only read
+    assert recover_lapsed(session, beacons, now=now) == {"export": [job.id]}  # what the next tick does
     status = client.get(f"/exports/{job.id}/status").get_json()
-    assert status["status"] == "failed" and status["error"] == "服务重启，导出中断，请重新导出"
+    assert status["status"] == "failed" and status["error"] == "后台服务中断，导出未完成，请重新导出"
+
+
+def test_an_expired_file_is_said_so(client, register, app, monkeypatch):
+    from pathlib import Path
+
+    from pool.exports.jobs import sweep
+
+    monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
+    login(client, "city")
+    job_url = client.get("/firms/export.xlsx").headers["Location"]
+    link = client.get(job_url + "/status").get_json()["download_url"]
+    files = list(Path(app.config["EXPORT_DIR"]).glob("*.xlsx"))
+    monkeypatch.setitem(app.config, "EXPORT_KEEP_HOURS", -1)  # every file is past its time
+    sweep(app)  # the scheduler's hourly job
+    assert files and not any(f.exists() for f in files)
+    html = page(client, job_url)
+    assert "导出文件已过期删除" in html and 'id="download"' not in html
+    assert client.get(link).status_code == 404

@@ -1,6 +1,6 @@
 """数据导入: the upload page, a run and its report, each refusal, who sees which runs, CSRF.
 
-Runs execute inline (`IMPORT_RUN_INLINE`); test_import_runner.py covers the thread and what happens
+Runs execute inline (`RUN_QUEUED_INLINE`); test_import_runner.py covers the thread and what happens
 outside the request.
 """
 

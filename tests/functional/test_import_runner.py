@@ -1,7 +1,5 @@
-"""Import runs outside the request: the thread path, a crash, live progress, restart recovery, a run its
-actor may no longer do."""
-
-import socket
+"""Import runs outside the request: an upload waits for the scheduler, a crash, live progress, recovery of
+runs whose process died (`flask imports recover`), a run its actor may no longer do."""
 
 import pytest
 
@@ -9,20 +7,27 @@ from models import ImportRun
 from tests.factories import XIHU, uscc
 from tests.functional.imports import csv_file, firm_count, firm_line, run_of, upload
 from tests.functional.pages import login, page
+from tests.queued_runs import DEAD, fresh, lapsed
 
-pytestmark = pytest.mark.committed_db  # runs in threads and app contexts of their own, a second connection
 
-
-def test_the_thread_path(client, session, users, uploads, app, monkeypatch):
-    from pool.imports import runner
-
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", False)
+@pytest.mark.committed_db  # the scheduler's worker executes it on a connection of its own
+def test_an_upload_is_queued_until_the_scheduler_runs_it(client, session, users, uploads, app, monkeypatch,
+                                                          scheduler):
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", False)
     login(client, "city")
-    response = upload(client, csv_file(firm_line(), firm_line(name="杭州线程有限公司")))
+    response = upload(client, csv_file(firm_line(), firm_line(name="杭州排队有限公司")))
     run_id = int(response.headers["Location"].rsplit("/", 1)[1])
     html = page(client, response.headers["Location"])
-    assert "正在后台导入" in html
-    runner.wait_for(runner.run_key(run_id), timeout=120)
+    assert "已排队由后台导入" in html and "排队中" in html
+    assert "后台服务未运行，任务已排队" in html  # no scheduler process beats
+    assert "后台服务未运行，任务已排队" in page(client, "/imports/")
+    assert firm_count(session) == 0
+
+    service = scheduler()
+    service.beat()
+    assert "后台服务未运行" not in page(client, "/imports/")
+    service.tick()
+    service.workers.shutdown(wait=True)
     state = client.get(f"/imports/{run_id}/status").get_json()
     assert state["status"] == "succeeded" and state["inserted"] == 2, state
     assert firm_count(session) == 2
@@ -50,76 +55,51 @@ def test_running_run_reports_progress(client, session, users, uploads, app):
 
     login(client, "city")
     run = ImportRun(kind="firms", filename="大文件.csv", sha256="0" * 64, actor_id=users["city"].id,
-                    actor_name="city", status="running", options={"runner": runner.runner_token()})
+                    actor_name="city", status="running", options={"runner": DEAD})
     session.add(run)
-    session.flush()
-    runner.reserve(runner.run_key(run.id))  # as if this process were running it
     session.commit()
-    try:
-        runner.write_progress(runner.progress_path(app, runner.run_key(run.id)), rows_done=25_000,
-                              rows_total=100_000, phase="check", fraction=0.4)
-        state = client.get(f"/imports/{run.id}/status").get_json()
-        assert state["status"] == "running" and state["finished"] is False
-        assert state["rows_done"] == 25_000 and state["rows_total"] == 100_000 and state["percent"] == 40
-        assert state["phase"] == "逐行检查"
-        html = page(client, f"/imports/{run.id}")
-        assert 'id="refresh"' in html and "progress.js" in html and 'data-finished="false"' in html
-    finally:
-        runner.release(runner.run_key(run.id))
+    runner.write_progress(runner.progress_path(app, run.id), rows_done=25_000, rows_total=100_000, phase="check",
+                          fraction=0.4)
+    state = client.get(f"/imports/{run.id}/status").get_json()
+    assert state["status"] == "running" and state["finished"] is False
+    assert state["rows_done"] == 25_000 and state["rows_total"] == 100_000 and state["percent"] == 40
+    assert state["phase"] == "逐行检查"
+    html = page(client, f"/imports/{run.id}")
+    assert 'id="refresh"' in html and "progress.js" in html and 'data-finished="false"' in html
 
 
-def test_restart_recovery_marks_orphaned_runs_failed(ctx, client, session, users, uploads):
-    """A run whose worker is gone wrote nothing (its transaction never committed): it is marked failed when
-    the imports pages are opened, or by `flask imports recover` (`--all`: also runs this machine cannot check)."""
-    from pool.imports import runner
-
-    host = socket.gethostname()
-    tokens = {
-        "no runner": None,
-        "dead process": f"{host}|999999999|1",
-        "this process, no thread": runner.runner_token(),
-        "another host": "elsewhere|1|1",
-        "live": runner.runner_token(),
-    }
+def test_recover_fails_the_runs_whose_lease_lapsed(ctx, client, session, users, beacons, now):
+    """A run whose process died wrote nothing (its transaction never committed): the scheduler fails it at
+    its next tick; `flask imports recover` does the same when no scheduler runs. Pages only read."""
     runs = {}
-    for label, token in tokens.items():
+    for label, status in (("no lease", "running"), ("lapsed", "running"), ("renewed", "running"),
+                          ("queued", "queued")):
         run = ImportRun(kind="firms", filename=f"{label}.csv", sha256="0" * 64, actor_id=users["city"].id,
-                        actor_name="city", status="queued" if label == "no runner" else "running",
-                        options={"runner": token} if token else {})
+                        actor_name="city", status=status)
         session.add(run)
         session.flush()
         runs[label] = run.id
     session.commit()
+    beacons.hold(lapsed("import", runs["lapsed"], now))
+    beacons.hold(fresh("import", runs["renewed"], now))
 
     def statuses():
         session.expire_all()
-        return {label: session.get(ImportRun, i) for label, i in runs.items()}
+        return {label: session.get(ImportRun, i).status for label, i in runs.items()}
 
     login(client, "city")
-    with_reservation = runner.run_key(runs["live"])
-    page(client, "/imports/")  # opening the page recovers; "live" has no thread yet either
-    now = statuses()
-    for label in ("dead process", "this process, no thread", "live"):
-        assert now[label].status == "failed", label
-        assert now[label].error == "服务重启，导入中断，未写入任何数据"
-    assert now["another host"].status == "running"
-    assert now["no runner"].status == "queued"  # as `flask import` records its runs: left to --all
-
-    now["live"].status, now["live"].error = "running", None
-    session.commit()
-    runner.reserve(with_reservation)  # now this process runs it
-    try:
-        result = ctx.test_cli_runner().invoke(args=["imports", "recover", "--all"])
-        assert result.exit_code == 0, result.output
-        assert f"已将 2 个中断的导入标记为失败：#{runs['no runner']}, #{runs['another host']}" in result.output
-        assert statuses()["another host"].status == "failed" and statuses()["live"].status == "running"
-        assert "没有中断的导入" in ctx.test_cli_runner().invoke(args=["imports", "recover"]).output
-    finally:
-        runner.release(with_reservation)
+    page(client, "/imports/")
+    assert statuses() == {"no lease": "running", "lapsed": "running", "renewed": "running", "queued": "queued"}
+    result = ctx.test_cli_runner().invoke(args=["imports", "recover", "--all"])
+    assert result.exit_code == 0, result.output
+    assert f"已将 2 个中断的导入标记为失败：#{runs['no lease']}, #{runs['lapsed']}" in result.output
+    assert statuses() == {"no lease": "failed", "lapsed": "failed", "renewed": "running", "queued": "queued"}
+    assert session.get(ImportRun, runs["lapsed"]).error == "后台服务中断，导入未完成，未写入任何数据"
+    assert "没有中断的导入" in ctx.test_cli_runner().invoke(args=["imports", "recover"]).output
 
 
 def test_a_run_its_actor_may_no_longer_do_fails_with_the_reason(app, session, users, uploads, tmp_path):
-    from pool.imports import runner
+    from pool.scheduler.claims import run_now
 
     path = tmp_path / "f.csv"
     path.write_bytes(csv_file(firm_line()))
@@ -134,37 +114,10 @@ def test_a_run_its_actor_may_no_longer_do_fails_with_the_reason(app, session, us
     users["admin"].active = False
     session.commit()
     for run_id in runs.values():
-        runner.execute(app, run_id)
+        assert run_now(app, "import", run_id)
+    assert not run_now(app, "import", runs["leader"])  # settled: nothing to claim any more
     session.expire_all()
     leader, admin = (session.get(ImportRun, runs[n]) for n in ("leader", "admin"))
     assert leader.status == "failed" and leader.error == "只有市局工作人员和区县工作人员可以导入数据，未写入任何数据"
     assert admin.status == "failed" and admin.error == "导入人账号不存在或已停用，未写入任何数据"
     assert firm_count(session) == 0
-
-
-def test_recovery_does_not_wait_for_an_import_in_progress(client, session, users, uploads):
-    """An import running in another process (the command line) holds its run's row (PostgreSQL) or the
-    database's write lock (SQLite) until it commits: opening the page neither waits for it nor fails its run."""
-    import time
-
-    from sqlalchemy import text
-
-    from models import db
-
-    run = ImportRun(kind="firms", filename="cli.csv", sha256="0" * 64, actor_id=users["city"].id, actor_name="city",
-                    status="queued", options={"runner": f"{socket.gethostname()}|999999999|1"})
-    session.add(run)
-    session.commit()
-    other = db.engine.connect()
-    transaction = other.begin()
-    other.execute(text("UPDATE import_runs SET status = 'running' WHERE id = :id"), {"id": run.id})
-    try:
-        login(client, "city")
-        started = time.monotonic()
-        page(client, "/imports/")
-        assert time.monotonic() - started < 5
-    finally:
-        transaction.rollback()
-        other.close()
-    session.expire_all()
-    assert session.get(ImportRun, run.id).status == "queued"

@@ -24,7 +24,7 @@ def member(session, users, now, make_firm, app, monkeypatch, tmp_path):
     from workflows.membership import act, nominate
 
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
-    monkeypatch.setitem(app.config, "IMPORT_RUN_INLINE", True)
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
     firm = session.scalar(select(Firm).where(Firm.uscc == make_firm(indicators=FIGURES, name="杭州时区测试有限公司")))
     pool = session.scalar(select(Pool).where(Pool.level == "county", Pool.district_code == XIHU))
     membership = nominate(session, pool, firm, reason="成长性好", cultivation_type="growth", batch="2026-2",
