@@ -227,7 +227,7 @@ def scheduler(app, beacons, monkeypatch):
     """scheduler(token=None) -> a `pool.scheduler.service.Service` on the test database, not started: a test
     calls its jobs (`beat()`, `tick()`, `fire(name)`); `service.workers.shutdown(wait=True)` waits until its
     workers have executed what they claimed (and what was queued meanwhile). Its cron
-    schedule is upgrade_candidates' alone (the only registered check here)."""
+    schedule is upgrade_candidates' alone, so a test fires only what it means to."""
     from pool.scheduler.service import Service
 
     monkeypatch.setitem(app.config, "SCHEDULER_CRON", {"upgrade_candidates": "0 2 * * *"})

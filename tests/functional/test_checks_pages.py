@@ -1,6 +1,7 @@
 """The checks pages (city staff): each check with its schedule and last run, the run log, "立即运行" queueing a
 run for the scheduler process, and a run's page."""
 
+import pytest
 from sqlalchemy import select
 
 from models import CheckRun
@@ -62,3 +63,27 @@ def test_only_city_staff_reach_the_checks_pages(client, users):
         client.post("/logout")
     login(client, "city")
     page(client, "/checks/runs/999", 404)
+
+
+@pytest.mark.committed_db  # the scheduler's worker executes the run on a connection of its own
+def test_a_run_asked_for_on_the_page_waits_for_the_scheduler_and_then_flags(client, users, session, scheduler):
+    from models import Flag
+    from tests.factories import make_firm
+
+    firm = make_firm(session, revenue="1900")
+    session.commit()
+    login(client, "city")
+    response = client.post("/checks/runs", data={"check": "upgrade_candidates", "today": "2026-11-15"})
+    location = response.headers["Location"]
+    assert "后台服务未运行，任务已排队" in page(client, location)  # no scheduler process beats yet
+    service = scheduler()
+    service.beat()
+    assert "后台服务未运行" not in page(client, location)
+    service.tick()
+    service.workers.shutdown(wait=True)
+    session.expire_all()
+    run = session.scalar(select(CheckRun))
+    assert run.status == "succeeded" and run.counts["opened"] == 1
+    (flag,) = session.scalars(select(Flag).where(Flag.firm_id == firm.id)).all()
+    assert flag.kind == "near_scale" and flag.check_run_id == run.id
+    assert "已完成" in page(client, location)
