@@ -230,6 +230,16 @@ def test_the_summary_counts_what_was_written(seeded, session):
         assert label in text_
 
 
+def test_every_check_is_queued_for_the_scheduler_to_run_first(seeded, session):
+    from models import CheckRun
+    from workflows.checks.registry import CHECKS
+
+    runs = session.query(CheckRun).order_by(CheckRun.id).all()
+    assert [(r.check, r.status, r.today.isoformat()) for r in runs] == \
+        [(name, "queued", "2026-11-30") for name in CHECKS]
+    assert "已排队定时检查" in seeded.describe() and "升级候选检查" in seeded.describe()
+
+
 # ----------------------------------------------------------------------- runs on a filled register
 
 
