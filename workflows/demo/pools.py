@@ -49,6 +49,9 @@ PENDING = (0.012, 2, 150)  # share of the target (or of the eligible firms, if f
 REJECTED, WITHDRAWN, REMOVED = 0.004, 0.002, 0.03  # shares of the same
 REMOVE_MIX = {EndReason.DEREGISTERED: 0.35, EndReason.MOVED_OUT: 0.2, EndReason.VIOLATION: 0.3,
               EndReason.INELIGIBLE: 0.15}
+# Of the firms that left the rules while in the pool, the share still admitted: nobody has noticed yet, so
+# the nightly pool_hygiene check has real removal and graduation candidates to flag in the demo.
+UNNOTICED = 0.25
 SCALED_UP = 0.5  # of the firms whose 小升规 completed, the share that were county members and graduated
 CITY_OF_ENDED = 0.2  # ended county members that also were admitted city members (their end cascaded)
 CITY_PENDING = (0.03, 1, 30)
@@ -161,10 +164,13 @@ class Planner:
         for reason, weight in REMOVE_MIX.items():
             fit = [c for c in ended.get(reason, []) if c.start <= last - timedelta(days=120)]
             rng.shuffle(fit)
-            out += [self.county_member(pool, c, "removed", reason) for c in fit[:max(1, round(n_removed * weight))]]
+            take = max(1, round(n_removed * weight))
+            out += [self.county_member(pool, c, "removed", reason) for c in fit[:take]]
+            out += [self.county_member(pool, c, "admitted") for c in fit[take:take + max(1, round(take * UNNOTICED))]]
         for c in ended.get(EndReason.OUTGREW_SMALL, []):
             if c.start <= last - timedelta(days=120):
-                out.append(self.county_member(pool, c, "graduated", EndReason.OUTGREW_SMALL))
+                state = "admitted" if rng.random() < UNNOTICED else "graduated"
+                out.append(self.county_member(pool, c, state, None if state == "admitted" else EndReason.OUTGREW_SMALL))
         for c in ended.get(EndReason.SCALED_UP, []):
             if c.start <= c.closed.date() - timedelta(days=60) and c.closed.date() < last \
                     and rng.random() < SCALED_UP:
