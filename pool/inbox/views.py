@@ -167,7 +167,7 @@ def _page(flag, *, status: int = 200, message: str = "", reasons=(), stale: bool
         open_form=open_form or OpenCaseForm(version=flag.version),
         dismiss_form=dismiss_form or DismissForm(version=flag.version), end_forms=ends,
         may_act=can(current_user, "flag.act", flag), message=message, refusal_reasons=reasons, stale=stale,
-        next_url=request.form.get("next", ""),
+        next_url=_next(""),  # the list a one-click action or the "忽略…" link came from
     ), status
 
 
@@ -196,7 +196,7 @@ def _version(form) -> int:
 
 def _next(default: str) -> str:
     """Back where the one-click action was pressed (the filtered list), if that is a path on this site."""
-    target = request.form.get("next") or ""
+    target = request.form.get("next") or request.args.get("next") or ""
     return target if target and _safe_next(target) == target else default
 
 

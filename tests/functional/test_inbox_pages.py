@@ -234,3 +234,20 @@ def test_an_officer_is_not_offered_ending_a_city_pool_membership(client, users, 
     client.post("/logout")
     login(client, "city")
     assert 'id="end-graduate"' in page(client, f"/inbox/{flag.id}")
+
+
+def test_dismissing_from_a_filtered_list_returns_to_that_list(client, users, flagged, session):
+    login(client, "xihu")
+    flag, back = flagged["near"], "/inbox/?kind=near_scale"
+    listing = page(client, back)
+    link = f"/inbox/{flag.id}?next=/inbox/?kind%3Dnear_scale#dismiss"
+    assert f'href="{link}"' in listing
+    html = page(client, link.split("#")[0])
+    assert f'name="next" value="{back}"' in html
+    refused = client.post(f"/inbox/{flag.id}/dismiss", data={"reason": "", "version": flag.version, "next": back})
+    assert refused.status_code == 400 and f'name="next" value="{back}"' in refused.get_data(as_text=True)
+    done = client.post(f"/inbox/{flag.id}/dismiss", data={"reason": "企业已说明", "version": flag.version, "next": back})
+    assert done.headers["Location"] == back
+    outside = client.post(f"/inbox/{flagged['ready'].id}/dismiss",
+                          data={"reason": "企业已说明", "version": flagged["ready"].version, "next": "https://evil.example/"})
+    assert outside.headers["Location"].endswith("/inbox/")
