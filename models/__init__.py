@@ -2,6 +2,7 @@
 
 from models.audit import AuditEvent
 from models.base import Base, db, utcnow
+from models.campaign import Campaign, CampaignEntry, CampaignQuota, Honour
 from models.case import UpgradeCase
 from models.checks import CheckHit, CheckRun, Flag, MetricSnapshot
 from models.enums import (
@@ -26,12 +27,16 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Board",
+    "Campaign",
+    "CampaignEntry",
+    "CampaignQuota",
     "CaseKind",
     "CheckHit",
     "CheckRun",
     "District",
     "ExportJob",
     "Firm",
+    "Honour",
     "FirmStatus",
     "Flag",
     "ImportRun",

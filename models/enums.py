@@ -239,6 +239,7 @@ class FlagKind(StrEnum):
     GRADUATION = "graduation"  # pool member that outgrew it
     OVERDUE_CASE = "overdue_case"  # a case longer in one state than the policy allows
     OVERDUE_NOMINATION = "overdue_nomination"  # a nomination waiting for review too long
+    GROWTH_STAR = "growth_star"  # 成长之星 candidate of a campaign year (growth_star_screening)
 
 
 FLAG_KIND_LABELS = {
@@ -251,6 +252,7 @@ FLAG_KIND_LABELS = {
     FlagKind.GRADUATION: "建议毕业",
     FlagKind.OVERDUE_CASE: "案件超期",
     FlagKind.OVERDUE_NOMINATION: "推荐待审超期",
+    FlagKind.GROWTH_STAR: "成长之星候选",
 }
 
 

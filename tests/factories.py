@@ -220,3 +220,37 @@ def live_flags(session, **where):
 
 def audit_count(session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+# ------------------------------------------------------------------------------------- 成长之星
+
+STAR_YEAR = 2026  # the campaign year of the star tests: figures of 2025 against 2024
+STAR_DAY = date(2026, 1, 10)  # its screening day (a full year in the pool: admitted by 2025-01-10)
+ADMITTED_AT = datetime(2024, 6, 3, 2, 0)  # long enough before it
+
+
+def star_member(session, actors, *, district=XIHU, now2025=None, now2024=None, admitted_at=ADMITTED_AT, **firm_kw):
+    """An admitted county member with figures for 2024 and 2025 (`now2025`, `now2024`: dicts of figures),
+    nominated and admitted through the membership workflow at `admitted_at`."""
+    firm = Firm(uscc=uscc(district), name=f"成长测试企业{next(_serial)}", legal_form="有限责任公司",
+                district_code=district, **{"stage": Stage.ENTERPRISE, "industry": "C39", "tags": [],
+                                           "registered_on": date(2018, 5, 1), "size_class": SizeClass.SMALL,
+                                           **firm_kw})
+    session.add(firm)
+    for year, figures in ((2024, now2024), (2025, now2025)):
+        if figures is not None:
+            values = {k: (v if k in ("employees", "rd_staff") else Decimal(str(v))) for k, v in figures.items()}
+            session.add(AnnualIndicator(firm=firm, year=year, **values))
+    session.flush()
+    if admitted_at is not None:
+        pool = pool_of(session, PoolLevel.COUNTY, district)
+        membership = nominate(session, pool, firm, reason="成长性好", cultivation_type="growth", batch="2024-1",
+                              actor=actors["city"], now=admitted_at)
+        act(session, membership, "admit", actor=actors["city"], now=admitted_at, expected_version=membership.version)
+    session.flush()
+    return firm
+
+
+def figures(revenue=1000, tax=50, employees=40, rd_expense=30, rd_staff=4, **more) -> dict:
+    return {"revenue": revenue, "tax": tax, "employees": employees, "rd_expense": rd_expense, "rd_staff": rd_staff,
+            **more}

@@ -38,6 +38,12 @@ class PoolFull(DomainError):
     code, status = "pool_full", 409
 
 
+class QuotaFull(DomainError):
+    """A 成长之星 district quota is a hard limit (unlike a pool's target): 409 `quota_full`."""
+
+    code, status = "quota_full", 409
+
+
 class IllegalTransition(DomainError):
     code, status = "illegal_transition", 422
 

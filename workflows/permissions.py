@@ -37,6 +37,7 @@ READERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER, Role.LEADER})  # firm
 OFFICERS = frozenset({Role.CITY_STAFF, Role.COUNTY_OFFICER})  # act on firms, cases and pool memberships
 CITY_STAFF_ONLY = frozenset({Role.CITY_STAFF})  # approving steps, key designations
 ADMINS = frozenset({Role.ADMIN})
+LEADERS = frozenset({Role.LEADER})  # approve the 成长之星 list
 POOL_READERS = READERS | ADMINS  # the admin sets targets and capacities, so sees the pools (not members)
 
 Rule = Callable[[Any, Any], bool]
@@ -128,6 +129,12 @@ CAPABILITIES: dict[str, Capability] = {
     "flag.read": Capability(READERS, "您无权查看该区县的工作提醒"),
     "flag.act": Capability(OFFICERS, "您无权处理该区县的工作提醒"),  # act on, dismiss
     "checks.run": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以运行检查", scoped=False),
+    # 成长之星: every domain reader follows the campaign; city staff run it, county officers nominate their
+    # district's firms (a firm is the subject), a leader approves the list.
+    "campaign.read": Capability(READERS, "您的角色无权查看成长之星评选", scoped=False),
+    "campaign.manage": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以组织成长之星评选", scoped=False),
+    "campaign.nominate": Capability(OFFICERS, "只能提名本区县的企业"),
+    "campaign.approve": Capability(LEADERS, "只有领导可以批准成长之星名单", scoped=False),
 }
 
 

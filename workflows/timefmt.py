@@ -32,6 +32,12 @@ def local_date(value: datetime) -> date:
     return to_local(value).date()
 
 
+def utc_start_of(day: date) -> datetime:
+    """The stored (naive UTC) time at which a Hangzhou calendar day begins: a stored time falls on `day` or
+    earlier exactly when it is before `utc_start_of(day + 1 day)`."""
+    return datetime.combine(day, datetime.min.time(), SHANGHAI).astimezone(UTC).replace(tzinfo=None)
+
+
 def format_local(value: datetime | None, fmt: str = MINUTES) -> str:
     """A stored time as officers read it ("2026-11-30 10:00"); "" for none."""
     local = to_local(value)

@@ -130,6 +130,8 @@ def offer(flag: Flag, action: FlagAction) -> Offer:
         return Offer(action.name, label, url_for("inbox.flag", flag_id=flag.id, _anchor=f"end-{action.name}"))
     if action.name == "view_case":
         return Offer(action.name, label, url_for("ladder.case", case_id=flag.subject_id))
+    if action.name == "nominate_star":
+        return Offer(action.name, label, url_for("campaigns.nominate", year=flag.period, flag=flag.id))
     return Offer(action.name, label, url_for("pools.membership", membership_id=flag.subject_id))
 
 
@@ -152,6 +154,9 @@ def outcome_links(flag: Flag) -> list[tuple[str, str]]:
     if outcome.get("membership"):
         links.append((f"入库记录 #{outcome['membership']}",
                       url_for("pools.membership", membership_id=outcome["membership"])))
+    if outcome.get("entry"):
+        links.append((f"成长之星提名 #{outcome['entry']}",
+                      url_for("campaigns.entry", year=flag.period, entry_id=outcome["entry"])))
     return links
 
 
@@ -180,5 +185,7 @@ def event_fields(event: AuditEvent) -> list[dict]:
     if outcome.get("membership"):
         rows.append({"field": "membership", "label": "处理结果", "new": f"入库记录 #{outcome['membership']}",
                      "old": None})
+    if outcome.get("entry"):
+        rows.append({"field": "entry", "label": "处理结果", "new": f"成长之星提名 #{outcome['entry']}", "old": None})
     return rows
 

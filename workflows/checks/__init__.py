@@ -9,4 +9,5 @@ from workflows.checks import upgrade  # noqa: F401 - each check module registers
 from workflows.checks import hygiene  # noqa: F401
 from workflows.checks import overdue  # noqa: F401
 from workflows.checks import metrics  # noqa: F401
+from workflows.checks import star  # noqa: F401
 # isort: on

@@ -78,6 +78,55 @@ def _district_changed(reason: dict) -> str:
             f"{whole(reason['value']).replace(',', '')}），不再属于本县级库的区县")
 
 
+def _change(now, before) -> str:
+    """"增长12.5%" / "下降3.0%" from two figures; what cannot be compared says why (it ranks lowest)."""
+    a, b = _decimal(now), _decimal(before)
+    if a is None or b is None:
+        return "数据不全，无法比较（按最低计）"
+    if b <= 0:
+        return "上年为零，无法计算增长率（按最低计）"
+    rate = ((a - b) / b * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"增长{rate}%" if rate >= 0 else f"下降{-rate}%"
+
+
+def _portion(part, whole) -> str:
+    a, b = _decimal(part), _decimal(whole)
+    if a is None or b is None or b <= 0:
+        return "无法计算（按最低计）"
+    return f"{(a / b * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+def _figure(reason: dict, unit: str) -> str:
+    return f"{money(reason['value'])}万元" if unit == "万元" else f"{whole(reason['value'])}人"
+
+
+def _star_growth(name: str, unit: str):
+    def sentence(r: dict) -> str:
+        before = f"{money(r['threshold'])}万元" if unit == "万元" else f"{whole(r['threshold'])}人"
+        return f"{_year(r)}{name}{_figure(r, unit)}，上年{before}，{_change(r['value'], r['threshold'])}"
+    return sentence
+
+
+def _star_share(name: str, whole_name: str, unit: str):
+    def sentence(r: dict) -> str:
+        base = f"{money(r['threshold'])}万元" if unit == "万元" else f"{whole(r['threshold'])}人"
+        return f"{_year(r)}{name}{_figure(r, unit)}，占{whole_name}{base}的{_portion(r['value'], r['threshold'])}"
+    return sentence
+
+
+def _star_points(name: str):
+    def sentence(r: dict) -> str:
+        points, weight = _decimal(r["value"]), _decimal(r["threshold"])
+        rank = (points / weight * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if points is not None and weight else None
+        return (f"{name}在全市位于第{rank if rank is not None else '—'}百分位，"
+                f"得{points.quantize(Decimal('0.01'), ROUND_HALF_UP) if points is not None else '—'}分"
+                f"（满分{money(r['threshold'])}）")
+    return sentence
+
+
+STAR_PARTS = {"rev": "营业收入增长率", "tax": "纳税总额增长率", "emp": "从业人员增长率", "rd": "研发投入强度",
+              "rds": "研发人员占比"}
+
 Sentence = Callable[[dict], str]
 
 SENTENCES: dict[str, Sentence] = {
@@ -112,6 +161,15 @@ SENTENCES: dict[str, Sentence] = {
     # overdue_cases
     "overdue.case": lambda r: f"已在当前环节停留{whole(r['value'])}天，超过时限{whole(r['threshold'])}天",
     "overdue.nomination": lambda r: f"推荐已等待审核{whole(r['value'])}天，超过时限{whole(r['threshold'])}天",
+    # growth_star_screening: each part's figures, its points, the score and the rank
+    "star.rev": _star_growth("营业收入", "万元"),
+    "star.tax": _star_growth("纳税总额", "万元"),
+    "star.emp": _star_growth("从业人员", "人"),
+    "star.rd": _star_share("研发费用", "营业收入", "万元"),
+    "star.rds": _star_share("研发人员", "从业人员", "人"),
+    **{f"star.{code}.pts": _star_points(name) for code, name in STAR_PARTS.items()},
+    "star.score": lambda r: f"综合得分{_decimal(r['value']).quantize(Decimal('0.01'), ROUND_HALF_UP)}分（满分100）",
+    "star.rank": lambda r: f"在本区县{whole(r['threshold'])}家符合条件的在库企业中排名第{whole(r['value'])}",
 }
 
 

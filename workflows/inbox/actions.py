@@ -53,6 +53,7 @@ ACTIONS = {a.name: a for a in (
     FlagAction("graduate", "毕业出库", "membership"),
     FlagAction("view_case", "查看超期案件", "case", acts=False),
     FlagAction("view_membership", "查看待审推荐", "membership", acts=False),
+    FlagAction("nominate_star", "提名成长之星", "firm"),  # leads to the campaign's nomination page
 )}
 END_REASONS = {"remove": REMOVE_REASONS, "graduate": GRADUATE_REASONS}
 
@@ -66,6 +67,7 @@ KIND_ACTIONS: dict[str, tuple[str, ...]] = {
     FlagKind.GRADUATION: ("graduate",),
     FlagKind.OVERDUE_CASE: ("view_case",),
     FlagKind.OVERDUE_NOMINATION: ("view_membership",),
+    FlagKind.GROWTH_STAR: ("nominate_star",),
 }
 
 
