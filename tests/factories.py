@@ -254,3 +254,59 @@ def star_member(session, actors, *, district=XIHU, now2025=None, now2024=None, a
 def figures(revenue=1000, tax=50, employees=40, rd_expense=30, rd_staff=4, **more) -> dict:
     return {"revenue": revenue, "tax": tax, "employees": employees, "rd_expense": rd_expense, "rd_staff": rd_staff,
             **more}
+
+
+def execute_screening(session, campaign, now):
+    """The campaign's queued screening run, executed as the scheduler process would (the caller commits)."""
+    from models import CheckRun
+    from workflows.checks.runs import begin_run, execute_run
+
+    run = session.get(CheckRun, campaign.screening_run_id)
+    begin_run(session, run, now=now)
+    return execute_run(session, run, now=now)
+
+
+def star_campaign(session, city, *, now, state="nominating", year=2026, total=15, factor=1,
+                  nomination_deadline="2026-03-31", review_deadline="2026-04-30"):
+    """A campaign created by `city` and walked through the engine to `state` (draft, screening, nominating)."""
+    from workflows.campaigns.workflow import act, create_campaign
+
+    campaign = create_campaign(session, {"year": year, "total": total, "candidate_factor": factor,
+                                         "nomination_deadline": nomination_deadline,
+                                         "review_deadline": review_deadline}, actor=city, now=now)
+    if state != "draft":
+        act(session, campaign, "screen", actor=city, now=now, expected_version=campaign.version)
+        execute_screening(session, campaign, now)
+    if state == "nominating":
+        act(session, campaign, "open_nomination", actor=city, now=now, expected_version=campaign.version)
+    session.flush()
+    return campaign
+
+
+def star_snapshot(session):
+    """Everything a refused campaign step or nomination must leave alone."""
+    from models import Campaign, CampaignEntry, CampaignQuota, CheckRun, Flag, Honour
+
+    session.expire_all()
+    return (snapshot(session),
+            session.execute(select(Campaign.id, Campaign.state, Campaign.version, Campaign.total,
+                                   Campaign.screening_run_id).order_by(Campaign.id)).all(),
+            session.execute(select(CampaignQuota.id, CampaignQuota.quota, CampaignQuota.seq)
+                            .order_by(CampaignQuota.id)).all(),
+            session.execute(select(CampaignEntry.id, CampaignEntry.state, CampaignEntry.version)
+                            .order_by(CampaignEntry.id)).all(),
+            session.execute(select(Flag.id, Flag.state, Flag.version).order_by(Flag.id)).all(),
+            session.scalar(select(func.count()).select_from(Honour)),
+            session.scalar(select(func.count()).select_from(CheckRun)))
+
+
+def refused_star(session, error, call):
+    """`refused` for the 成长之星 steps: what was set up is committed first, and nothing of the campaign, its
+    quotas (their lock included), entries, flags, honours or runs changes."""
+    session.commit()
+    before = star_snapshot(session)
+    with pytest.raises(error) as info:
+        call()
+    session.rollback()
+    assert star_snapshot(session) == before
+    return info.value

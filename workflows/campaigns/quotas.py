@@ -85,7 +85,8 @@ def clean_quotas(raw, known: list[str]) -> dict[str, int]:
     for code, value in raw.items():
         if code not in known:
             errors[f"quotas.{code}"] = "没有这个区县"
-        elif isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        elif isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())) \
+                or int(value) < 0:
             errors[f"quotas.{code}"] = "名额应为非负整数"
         else:
             clean[code] = int(value)
