@@ -96,9 +96,8 @@ def clean_quotas(raw, known: list[str]) -> dict[str, int]:
 
 
 def apply_quotas(session, campaign, changes: dict[str, int]) -> dict[str, list[int]]:
-    """Set the quotas after locking them all; {district: [old, new]} for those that changed. The caller
-    checks the campaign's state and audits."""
-    lock_all(session, campaign.id)
+    """Set the quotas; {district: [old, new]} for those that changed. The caller has locked them all
+    (`lock_all`), checked the campaign's state under that lock, and audits."""
     rows = {q.district_code: q for q in session.scalars(
         select(CampaignQuota).where(CampaignQuota.campaign_id == campaign.id)
         .execution_options(populate_existing=True))}
