@@ -22,6 +22,7 @@ from pool.api.serialize import (
 from pool.clock import now, today
 from pool.uow import unit_of_work
 from workflows import queries
+from workflows.campaigns.queries import firm_honours
 from workflows.errors import ValidationFailed
 from workflows.firm_status import mark_status
 from workflows.firms import create_firm, put_indicators, update_firm
@@ -31,7 +32,7 @@ STATUS_KEYS = frozenset({"status", "abnormal", "serious_violation"})
 
 
 def _detail(firm):
-    return firm_detail(firm, queries.firm_cases(db.session, firm))
+    return firm_detail(firm, queries.firm_cases(db.session, firm), firm_honours(db.session, firm))
 
 
 @bp.get("/firms")

@@ -99,13 +99,21 @@ def firm_summary(firm: Firm) -> dict:
     }
 
 
-def firm_detail(firm: Firm, cases: list[UpgradeCase]) -> dict:
+def firm_detail(firm: Firm, cases: list[UpgradeCase], honours: list | None = None) -> dict:
     return {
         **firm_summary(firm),
         "predecessor_uscc": firm.predecessor.uscc if firm.predecessor_id else None,
         "indicators": [indicator_dict(row) for row in firm.indicators],  # newest year first
         "cases": [case_summary(c) for c in cases],
+        "honours": [honour_dict(h) for h in honours or []],  # newest first
     }
+
+
+def honour_dict(honour) -> dict:
+    """A 良好信息 record (成长之星 and the like): what, at which level, for which year, published when."""
+    return {"category": honour.category, "name": honour.name, "level": honour.level, "year": honour.year,
+            "campaign": honour.campaign.year if honour.campaign else None,
+            "published_at": iso_time(honour.published_at)}
 
 
 def indicator_dict(row: AnnualIndicator) -> dict:

@@ -248,3 +248,40 @@ def flagged(session, users, now):
     factories.run_check(session, "upgrade_candidates", now, date(2026, 11, 30))
     session.commit()
     return {key: session.scalar(select(Flag).where(Flag.firm_id == firm.id)) for key, firm in made.items()}
+
+
+# ------------------------------------------------------------------------------------- 成长之星
+
+@pytest.fixture
+def star(session, users):
+    """Five eligible county members, committed: in 西湖区 A (the leader), B, E (no candidate at factor 1),
+    in 上城区 C and D (D leads). Returns {"A".."E": Firm}; `star_open` adds a nominating campaign."""
+    from tests.factories import SHANGCHENG, figures, star_member
+
+    made = {
+        "A": star_member(session, users, now2024=figures(100, 10, 10), now2025=figures(150, 12, 12, 15, 3)),
+        "B": star_member(session, users, now2024=figures(100, 10, 20), now2025=figures(110, 15, 20, 5, 2)),
+        "E": star_member(session, users, now2024=figures(100, 10, 10), now2025=figures(90, 9, 9, 0, 0)),
+        "C": star_member(session, users, district=SHANGCHENG, now2024=figures(200, 1, 10), now2025=figures(220, 1, 11)),
+        "D": star_member(session, users, district=SHANGCHENG, now2024=figures(100, 5, 5), now2025=figures(150, 8, 6)),
+    }
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def star_open(session, users, now, star):
+    """The 2026 campaign, nominating until 2026-12-31: 15 places (西湖区 and 上城区 2 each), factor 1, so A, B,
+    C and D are the candidates and E is not."""
+    from tests.factories import star_campaign
+
+    campaign = star_campaign(session, users["city"], now=now, total=15, factor=1,
+                             nomination_deadline="2026-12-31", review_deadline="2027-01-31")
+    session.commit()
+    return campaign
+
+
+@pytest.fixture
+def inline_runs(app, monkeypatch):
+    """Queued runs (a campaign's screening) execute at once, in their own app context, as the tests need."""
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
