@@ -33,6 +33,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from pool.api import bp as api_bp
     from pool.auth.views import bp as auth_bp
+    from pool.campaigns.views import bp as campaigns_bp
     from pool.exports.views import bp as exports_bp
     from pool.extensions import csrf
     from pool.firms.views import bp as firms_bp
@@ -52,6 +53,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(campaigns_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

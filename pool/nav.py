@@ -18,6 +18,7 @@ BY_BLUEPRINT = {
     "imports": "imports",
     "exports": None,  # a background export belongs to the list it came from, not to 数据导入
     "inbox": "inbox",
+    "campaigns": "campaigns",
 }
 BY_ENDPOINT = {
     "pools.review": "review",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, District, Firm, Flag, PoolMembership, UpgradeCase
 from models.enums import SizeClass
+from pool.campaigns import display as star_words
 from pool.inbox import display as flag_words
 from pool.pools import display as membership_words
 from pool.templating import FIELD_LABELS, change_rows, change_value
@@ -30,7 +31,7 @@ FIRM_ACTIONS = {
     "status_change": "变更状态",
 }
 CASE_OPEN = "发起案件"
-SUBJECT_LABELS = {"firm": "企业信息", "membership": "培育库", "user": "用户", "flag": "工作提醒"}
+SUBJECT_LABELS = {"firm": "企业信息", "membership": "培育库", "user": "用户", "flag": "工作提醒", "campaign_entry": "成长之星"}
 
 
 def district_names(session) -> dict[str, str]:
@@ -132,6 +133,7 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
     flag_ids = {e.subject_id for e in events if e.subject_type == "flag"}
     flags = {f.id: f for f in session.scalars(select(Flag).where(Flag.id.in_(flag_ids))).unique()} \
         if flag_ids else {}
+    entry_years = star_words.entry_years(session, {e.subject_id for e in events if e.subject_type == "campaign_entry"})
     entries = []
     for event in events:
         evidence = event.evidence or {}
@@ -148,6 +150,9 @@ def timeline(session, events: list[AuditEvent], districts: dict[str, str]) -> li
         if event.subject_type == "membership":  # the membership workflow's own words (pool.pools.display)
             subject, action, from_label, to_label = membership_words.describe(event, memberships.get(event.subject_id))
             fields = membership_words.event_fields(event)
+        if event.subject_type == "campaign_entry":  # 成长之星 (pool.campaigns.display)
+            subject, action, from_label, to_label = star_words.describe_event(event, entry_years.get(event.subject_id))
+            fields = star_words.history("campaign_entry", [event], districts)[0].fields
         if event.subject_type == "flag":  # the flag workflow's words (pool.inbox.display)
             subject, action, from_label, to_label = flag_words.describe(event, flags.get(event.subject_id))
             fields = flag_words.event_fields(event)

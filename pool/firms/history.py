@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from models import db
 from pool.auth.views import requires
+from pool.campaigns import display as star_words
 from pool.firms.display import CASE_OPEN, FIRM_ACTIONS, SUBJECT_LABELS, district_names
 from pool.firms.display import timeline as timeline_entries
 from pool.firms.forms import TimelineFilterForm
@@ -39,6 +40,8 @@ def action_label(subject_type: str, action: str) -> str:
         return MEMBERSHIP_ACTIONS[action]
     if subject_type == "flag" and action in FLAG_ACTIONS:
         return FLAG_ACTIONS[action]
+    if subject_type == "campaign_entry":
+        return star_words.action_label(subject_type, action)
     workflows = CASE_WORKFLOWS.values() if subject_type == "case" else \
         [REGISTRY[subject_type]] if subject_type in REGISTRY else []
     labels = []

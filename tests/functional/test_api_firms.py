@@ -82,7 +82,7 @@ def test_detail_shape(api, make_firm, make_case):
                                  2024: {"revenue": "1800.4", "employees": 35}})
     case_id = make_case("small_to_scale", code)
     body = api["xihu"].get(f"/firms/{code.lower()}").get_json()
-    assert FIRM_KEYS | {"predecessor_uscc", "indicators", "cases"} == set(body)
+    assert FIRM_KEYS | {"predecessor_uscc", "indicators", "cases", "honours"} == set(body)
     assert body["uscc"] == code and body["stage"] == "enterprise" and body["district"] == XIHU
     assert body["district_name"] == "西湖区"
     assert body["registered_on"] == "2019-05-20"

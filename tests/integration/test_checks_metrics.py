@@ -42,7 +42,7 @@ def rows(session, day=TODAY):
 
 def test_the_metrics_have_one_home_with_labels():
     names = [m.name for m in METRICS]
-    assert len(names) == len(set(names)) == 20
+    assert len(names) == len(set(names)) == 21  # 5 stages, 4 case kinds, 2 pool levels, 10 flag kinds
     assert METRIC_LABELS["pool.county"] == "县级培育库在库企业" and METRIC_LABELS["cases.small_to_scale"] == "小升规在办案件"
 
 
@@ -56,7 +56,7 @@ def test_counts_per_district_and_for_the_city(session, now, actors):
     member.firm.size_class = SizeClass.MEDIUM  # outgrew the pool: a graduation flag in 西湖区
     run_check(session, "pool_hygiene", now, TODAY)
     run = snapshot(session, now)
-    assert run.counts["stored"] == rows(session) == 20 * (DISTRICTS + 1)
+    assert run.counts["stored"] == rows(session) == 21 * (DISTRICTS + 1)
     assert run.counts["flagged"] == 0 and run.counts["examined"] == 5
     assert [value(session, "firms.enterprise", d) for d in (XIHU, SHANGCHENG, "")] == [3, 1, 4]
     assert [value(session, "firms.individual", d) for d in (XIHU, "")] == [1, 1]
@@ -75,6 +75,6 @@ def test_a_rerun_for_the_same_day_replaces_that_day_only(session, now):
     snapshot(session, now)
     make_firm(session, Stage.ENTERPRISE, district=XIHU)
     rerun = snapshot(session, now)
-    assert rerun.counts["stored"] == rows(session) == rows(session, date(2026, 11, 1)) == 20 * (DISTRICTS + 1)
+    assert rerun.counts["stored"] == rows(session) == rows(session, date(2026, 11, 1)) == 21 * (DISTRICTS + 1)
     assert value(session, "firms.enterprise", XIHU) == 2
     assert value(session, "firms.enterprise", XIHU, day=date(2026, 11, 1)) == 1

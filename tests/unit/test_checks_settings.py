@@ -23,7 +23,8 @@ def test_the_shipped_table():
     assert settings.hygiene == {"revenue_drop_share": Decimal("0.3"), "no_figures_years": Decimal("2")}
     assert (settings.overdue_default_days, settings.overdue_nomination_days) == (90, 30)
     assert settings.case_days("identified") == 60 and settings.case_days("cultivating") == 365
-    assert set(settings.schedules) == {"upgrade_candidates", "pool_hygiene", "overdue_cases", "metrics_snapshot"}
+    assert set(settings.schedules) == {"upgrade_candidates", "pool_hygiene", "overdue_cases", "metrics_snapshot",
+                                      "growth_star_screening"}
 
 
 def test_a_state_without_days_takes_the_default():

@@ -53,6 +53,10 @@ ROLE_TABLE = {  # capability -> the users (of EVERYONE) whose role holds it
     "flag.read": {"city", "xihu", "leader"},
     "flag.act": {"city", "xihu"},
     "checks.run": {"city"},
+    "campaign.read": {"city", "xihu", "leader"},
+    "campaign.manage": {"city"},
+    "campaign.nominate": {"city", "xihu"},
+    "campaign.approve": {"leader"},
 }
 
 
