@@ -163,6 +163,6 @@ def entry_action(year: int, entry_id: int, action: str):
     subject = queries.entry_by_id(db.session, campaign, entry_id, current_user)
     response = post_action(ENTRY_PAGE, subject, action)
     back = request.form.get("next") or ""
-    if response.status_code == 302 and back.startswith(f"/campaigns/{year}/") and "//" not in back:
+    if not isinstance(response, tuple) and back.startswith(f"/campaigns/{year}/") and "//" not in back:
         return redirect(back)
     return response

@@ -159,7 +159,7 @@ def campaign_action(year: int, action: str):
     subject = get_campaign(db.session, year)
     before = subject.screening_run_id
     response = post_action(CAMPAIGN_PAGE, subject, action)
-    if response.status_code == 302 and subject.screening_run_id != before:
+    if not isinstance(response, tuple) and subject.screening_run_id != before:  # done (a refusal is a page)
         dispatch("check", subject.screening_run_id)
     return response
 

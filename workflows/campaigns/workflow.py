@@ -286,10 +286,17 @@ def create_campaign(session, data: dict, *, actor, now: datetime) -> Campaign:
     require(actor, "campaign.manage")
     today = local_date(now)
     clean = clean_settings(data, today, creating=True)
-    _check_dates(clean["nomination_deadline"], clean["review_deadline"])
+    errors, split = {}, {}
+    for check in (lambda: _check_dates(clean["nomination_deadline"], clean["review_deadline"]),
+                  lambda: split.update(quota_rules.propose_quotas(session, clean["total"]))):
+        try:
+            check()
+        except ValidationFailed as exc:  # both told at once
+            errors |= exc.fields
+    if errors:
+        raise ValidationFailed("评选设置有误", fields=errors)
     if session.scalar(select(Campaign.id).where(Campaign.year == clean["year"])) is not None:
         raise Duplicate(f"{clean['year']}年度的成长之星评选已经存在")
-    split = quota_rules.propose_quotas(session, clean["total"])
     campaign = Campaign(**clean, created_by_id=getattr(actor, "id", None), created_at=now,
                         quotas=[CampaignQuota(district_code=code, quota=n) for code, n in split.items()])
     try:
