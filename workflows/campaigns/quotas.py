@@ -58,9 +58,10 @@ def lock_quota(session, campaign_id: int, district: str) -> int | None:
 
 def lock_all(session, campaign_id: int) -> None:
     """Every quota row of the campaign, in district order (two edits never deadlock crosswise)."""
-    for district in sorted(session.scalars(select(CampaignQuota.district_code)
-                                           .where(CampaignQuota.campaign_id == campaign_id))):
-        lock_quota(session, campaign_id, district)
+    with session.no_autoflush:  # called inside a campaign step: never flush the half-moved campaign
+        for district in sorted(session.scalars(select(CampaignQuota.district_code)
+                                               .where(CampaignQuota.campaign_id == campaign_id))):
+            lock_quota(session, campaign_id, district)
 
 
 def counted(session, campaign_id: int, district: str | None = None) -> dict[str, int]:

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from models import Campaign, CampaignEntry, CampaignQuota, CheckRun, Flag
 from models.enums import FlagKind, RunStatus, RunTrigger
@@ -96,7 +97,12 @@ def _deadline_ahead(t: Transition) -> list[Reason]:
 
 
 def _fix_candidates(t: Transition) -> None:
-    run = latest_screening(t.session, t.subject.year)
+    """The candidate list is the newest successful screening of the year: the campaign's own (the guard
+    saw it succeed), or one run since from the checks page."""
+    own = t.session.get(CheckRun, t.subject.screening_run_id)
+    with t.session.no_autoflush:  # flushing the half-moved campaign here would bump its version twice
+        latest = latest_screening(t.session, t.subject.year)
+    run = latest if latest is not None and latest.id > own.id else own
     t.subject.candidates_run_id, t.subject.screened_on = run.id, run.today
     t.changes["screened_on"] = [None, run.today.isoformat()]
 
@@ -121,6 +127,12 @@ def _new_deadline(t: Transition) -> None:
     if deadline is not None and deadline != t.subject.nomination_deadline:
         t.changes["nomination_deadline"] = [t.subject.nomination_deadline.isoformat(), deadline.isoformat()]
         t.subject.nomination_deadline = deadline
+
+
+def _remarked(t: Transition) -> None:
+    """The leader's remarks change no column, yet the step must bump the version like any other (a page
+    still showing the campaign before them is out of date): mark the row changed."""
+    flag_modified(t.subject, "state")
 
 
 def _entries(t: Transition, state: str | None = None) -> list[CampaignEntry]:
@@ -190,7 +202,8 @@ CAMPAIGN = register(Workflow(
                                            fields=(REASON, NEW_DEADLINE), guards=(_deadline_ahead,),
                                            effects=(_new_deadline,))),
         ("reviewing", "approved", Action("approve", "批准名单", LEADERS, guards=(_all_reviewed, _some_shortlisted))),
-        ("reviewing", "reviewing", Action("send_back", "退回复核意见", LEADERS, fields=(REASON,))),
+        ("reviewing", "reviewing", Action("send_back", "退回复核意见", LEADERS, fields=(REASON,),
+                                          effects=(_remarked,))),
         ("approved", "reviewing", Action("send_back", "退回重新复核", LEADERS | CITY_STAFF_ONLY, fields=(REASON,))),
         ("approved", "published", Action("publish", "发布公示名单", CITY_STAFF_ONLY, effects=(_publish,))),
     ],

@@ -12,7 +12,9 @@ What is written, and how:
   (``open_case`` + ``fire``) by ``workflows.demo.cases``, so their audit trail, guards and effects
   (a completed case moves its firm up the ladder) are exactly what officers would have produced;
 - the county target split applied by the admin, and the cultivation pools filled in bulk with the states,
-  audit events and four-eyes actors the membership workflow would have written (``workflows.demo.pools``).
+  audit events and four-eyes actors the membership workflow would have written (``workflows.demo.pools``);
+- 成长之星: last year's campaign published and this year's open for nominations, walked through the engine
+  (``workflows.demo.campaigns``).
 
 Content depends only on (seed, n_firms); timestamps are placed relative to ``now`` (firms registered
 before the register "went live" two years ago entered it then; case steps fall in the past months).
@@ -33,6 +35,7 @@ from workflows.case_flows import CASE_WORKFLOWS
 from workflows.checks.registry import CHECKS
 from workflows.checks.runs import queue_run
 from workflows.demo.bulk import write_firms
+from workflows.demo.campaigns import campaign_line, seed_campaigns
 from workflows.demo.cases import CasePool, seed_cases
 from workflows.demo.data import DEMO_PASSWORD, DISTRICT_NAMES, DISTRICTS
 from workflows.demo.pools import seed_pools
@@ -67,6 +70,7 @@ class DemoSummary:
     memberships: int = 0
     pools: list[tuple[str, int, int, int]] = field(default_factory=list)  # name, target, admitted, nominated
     checks_queued: list[str] = field(default_factory=list)  # check labels, for the scheduler to run first
+    campaigns: list[str] = field(default_factory=list)  # one line per 成长之星 campaign
 
     def describe(self) -> str:
         if self.skipped:
@@ -86,6 +90,7 @@ class DemoSummary:
             text = "，".join(f"{workflow.states[s].label} {n:,}" for s, n in states.items())
             lines.append(f"  {CASE_LABELS[kind]}：{text}")
         lines += self.pool_lines()
+        lines += self.campaigns
         lines.append("用户：" + "，".join(f"{ROLE_LABELS[Role(r)]} {n}" for r, n in self.users.items()))
         if self.checks_queued:
             lines.append(f"已排队定时检查（后台服务启动后立即运行，结果见“工作提醒”）：{'、'.join(self.checks_queued)}")
@@ -122,8 +127,10 @@ def seed_demo(session, *, n_firms: int = 200_000, seed: int = 2021, now: datetim
     write_firms(session, seed=seed, n_firms=n_firms, now=now, pool=pool)
     seed_cases(session, pool, users, seed=seed, n_firms=n_firms, now=now)
     seed_pools(session, users, seed=seed, now=now)
+    campaigns = seed_campaigns(session, users, seed=seed, now=now)
     session.flush()
     summary = summarise(session)
+    summary.campaigns = [campaign_line(session, c) for c in campaigns]
     summary.seed, summary.added = seed, n_firms
     summary.checks_queued = queue_checks(session, now, users["city"])
     return summary
@@ -150,7 +157,7 @@ def _demo_users(session, now: datetime) -> dict:
         elif user.role != role or user.district_code != district:
             raise Duplicate(f"用户名 {login} 已被占用（角色或区县与演示账号不同），无法写入演示案件")
         made[login] = user
-    return {"admin": made["admin"], "city": made["city"],
+    return {"admin": made["admin"], "city": made["city"], "leader": made["leader"],
             "officers": {u.district_code: u for u in made.values() if u.district_code}}
 
 
