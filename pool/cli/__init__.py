@@ -12,12 +12,14 @@ message on stderr and exit code 1 (`pool.cli.common.domain_errors`).
     export   firms | indicators | members           pool.cli.exports
     scheduler run                                   pool.cli.scheduler
     checks   list | run                             pool.cli.checks
+    campaigns list | export                         pool.cli.campaigns
 """
 
 from flask import Flask
 
 
 def install_cli(app: Flask) -> None:
+    from pool.cli.campaigns import campaigns_cli
     from pool.cli.checks import checks_cli
     from pool.cli.demo import demo_cli
     from pool.cli.exports import export_cli
@@ -27,5 +29,5 @@ def install_cli(app: Flask) -> None:
     from pool.cli.users import users_cli
 
     for group in (users_cli, demo_cli, pools_cli, export_cli, imports_cli, import_cli, checks_cli,
-                  scheduler_cli):
+                  scheduler_cli, campaigns_cli):
         app.cli.add_command(group)

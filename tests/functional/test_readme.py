@@ -10,7 +10,7 @@ from pool import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-OURS = ("users", "demo", "pools", "import", "imports", "export", "checks", "scheduler")
+OURS = ("users", "demo", "pools", "import", "imports", "export", "checks", "scheduler", "campaigns")
 
 
 def _section(title: str) -> str:

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from models import Campaign, CheckRun, Flag
+from models import Campaign, CheckRun, Firm, Flag
 from workflows.campaigns import entries as entry_flow
 from workflows.campaigns.eligibility import Context, eligible_rows, frame
 from workflows.campaigns.queries import candidates, rank_of
@@ -43,18 +43,21 @@ def at(day: date, rng: random.Random) -> datetime:
 
 def eligible(session, reference: date, year: int) -> int:
     return session.scalar(select(func.count()).select_from(
-        eligible_rows(frame(), Context(reference, year), func.count()).subquery())) or 0
+        eligible_rows(frame(), Context(reference, year), Firm.id).subquery())) or 0
 
 
 def seed_campaigns(session, users: dict, *, seed: int, now: datetime) -> list[Campaign]:
+    """Last year's campaign (when the register has members a full year in the pool by then) and this
+    year's; a year that already has one (a second seed on the same register) is left as it is."""
     rng = random.Random(f"demo-campaigns:{seed}")
     today = local_date(now)
+    taken = set(session.scalars(select(Campaign.year)))
     made = []
-    last = _published(session, users, rng, today.year - 1, today)
-    if last is not None:
-        made.append(last)
-    made.append(_nominating(session, users, rng, today.year, today, now))
-    return made
+    if today.year - 1 not in taken:
+        made.append(_published(session, users, rng, today.year - 1, today))
+    if today.year not in taken:
+        made.append(_nominating(session, users, rng, today.year, today, now))
+    return [c for c in made if c is not None]
 
 
 def _total(count: int, share: float) -> int:
@@ -120,7 +123,7 @@ def _published(session, users: dict, rng, year: int, today: date) -> Campaign | 
     nominated = (screened + timedelta(days=2), screened + timedelta(days=11))
     made = _nominate(session, campaign, users["officers"], rng, nominated, 1.0, extra=True,
                      latest=at(nominated[1], rng))
-    if made:  # one officer thinks again about a nomination and withdraws it before the deadline
+    if len(made) >= 3:  # one officer thinks again about a nomination and withdraws it before the deadline
         withdrawn = made.pop(rng.randrange(len(made)))
         entry_flow.act(session, withdrawn, "withdraw", actor=users["officers"][withdrawn.district_code],
                        now=withdrawn.nominated_at + timedelta(hours=2), expected_version=withdrawn.version,
