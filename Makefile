@@ -38,9 +38,11 @@ test: install lint
 
 # Import throughput at city scale: BENCH_FIRMS firm rows and 3x as many indicator rows (CSV), on SQLite and,
 # when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (postgresql://user@host/db), on PostgreSQL; several minutes.
+# Then the 成长之星 screening over the same register (bench/star.py, runnable alone).
 BENCH_FIRMS ?= 1000000
 bench: install
 	$(BIN)/python -m bench.run --firms $(BENCH_FIRMS)
+	$(BIN)/python -m bench.star --firms $(BENCH_FIRMS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

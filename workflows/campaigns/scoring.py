@@ -72,8 +72,9 @@ def rounded(value, places: int = 4):
     return func.round(cast(value, Numeric), places)
 
 
-def placed(ctx: Context, weights: dict[str, Decimal]):
-    """Every eligible firm with its figures, points, score, rank in its district and the district's count."""
+def placed(ctx: Context, weights: dict[str, Decimal], *, cte: bool = False):
+    """Every eligible firm with its figures, points, score, rank in its district and the district's count.
+    As a CTE (`cte=True`) when several statements read it, as the screening's hits do: computed once."""
     f = frame()
     measured = eligible_rows(
         f, ctx, Firm.id.label("firm_id"), Firm.district_code.label("district_code"),
@@ -91,11 +92,12 @@ def placed(ctx: Context, weights: dict[str, Decimal]):
         rounded(total).label("score"),
     ).subquery("scored")
     s = scored.c
-    return select(
+    ranked = select(
         s,
         func.row_number().over(partition_by=s.district_code, order_by=(s.score.desc(), s.firm_id)).label("rank"),
         func.count().over(partition_by=s.district_code).label("eligible"),
-    ).subquery("placed")
+    )
+    return ranked.cte("placed") if cte else ranked.subquery("placed")
 
 
 def score_of(session, firm_id: int, ctx: Context, weights: dict[str, Decimal]) -> dict | None:

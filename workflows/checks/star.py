@@ -49,7 +49,7 @@ def run(session, today: date, policy: Policy) -> CheckResult:
     else:
         quotas, factor = propose_quotas(session, star.default_total), star.candidate_factor
     ctx = Context(today, year)
-    table = placed(ctx, star.weights)
+    table = placed(ctx, star.weights, cte=True)
     c = table.c
     places = case(limits(quotas, factor), value=c.district_code, else_=0)
     chosen = select(c.firm_id).where(c.rank <= places)
