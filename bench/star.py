@@ -39,7 +39,8 @@ ELIGIBLE = "f.stage = 'enterprise' AND f.status = 'active' AND NOT f.abnormal AN
 
 def seed_statements() -> list[tuple[str, str]]:
     """(what, SQL): the county members, and figures that differ by firm (deterministic by id)."""
-    spread = "((firm_id * 7919) % 97)"
+    big = "CAST(firm_id AS BIGINT)"  # the spreads multiply past 32 bits on PostgreSQL's integers
+    spread = f"(({big} * 7919) % 97)"
     return [
         ("county members", f"""
             INSERT INTO pool_memberships (pool_id, firm_id, level, state, is_active, cultivation_type, batch,
@@ -47,11 +48,12 @@ def seed_statements() -> list[tuple[str, str]]:
             SELECT p.id, f.id, 'county', 'admitted', TRUE, 'growth', '2024-1', '成长性好', '{ADMITTED}', '{ADMITTED}',
                    '{ADMITTED}', 1
             FROM firms f JOIN pools p ON p.level = 'county' AND p.district_code = f.district_code
-            WHERE {ELIGIBLE} AND f.id % 12 = 0"""),
+            WHERE {ELIGIBLE} AND f.id % 12 = 0
+              AND NOT EXISTS (SELECT 1 FROM pool_memberships x WHERE x.firm_id = f.id)"""),
         ("2025 figures", f"""
             UPDATE annual_indicators SET
                 revenue = revenue * (0.7 + {spread} / 100.0),
-                tax = tax * (0.5 + ((firm_id * 104729) % 89) / 60.0),
+                tax = tax * (0.5 + (({big} * 104729) % 89) / 60.0),
                 employees = employees + (firm_id % 23) - 8 + CASE WHEN employees + (firm_id % 23) - 8 < 1 THEN 9 ELSE 0 END,
                 rd_expense = rd_expense * ((firm_id * 31) % 17) / 6.0,
                 rd_staff = (firm_id * 13) % 11

@@ -29,9 +29,14 @@ def state_label(workflow: str, state: str | None) -> str:
     return states[state].label if state in states else (state or "")
 
 
-def action_label(workflow: str, action: str) -> str:
+def action_label(workflow: str, action: str, from_state: str | None = None) -> str:
+    """An action in words: the edge's own label when the state it left from is known (`send_back` reads
+    differently from review and from approval), else every label the action has."""
     if action in EXTRA_ACTIONS:
         return EXTRA_ACTIONS[action]
+    edge = REGISTRY[workflow].edge(from_state, action) if from_state in REGISTRY[workflow].states else None
+    if edge is not None:
+        return edge[1].label
     labels = []
     for _, _, key, data in REGISTRY[workflow].graph.edges(keys=True, data=True):
         if key == action and data["action"].label not in labels:
@@ -66,7 +71,7 @@ def _rows(event: AuditEvent, districts: dict[str, str]) -> list[dict]:
         rows += [{"field": k, "label": SETTING_LABELS[k], "new": v, "old": None}
                  for k, v in settings.items() if k in SETTING_LABELS]
     if evidence.get("flags_resolved"):
-        rows.append({"field": "flags", "label": "未提名候选的提醒", "new": f"{evidence['flags_resolved']}条已消除",
+        rows.append({"field": "flags", "label": "候选提醒", "new": f"{evidence['flags_resolved']}条随提名截止关闭",
                      "old": None})
     honour = evidence.get("honour")
     if honour:
@@ -81,7 +86,8 @@ def history(workflow: str, events: list[AuditEvent], districts: dict[str, str]) 
         rows = _rows(event, districts)
         fields = [r for r in rows if r["old"] is None]
         changes = [{**r, "old_empty": r["old"] in (None, "")} for r in rows if r["old"] is not None]
-        out.append(HistoryEntry(event, action_label(workflow, event.action), state_label(workflow, event.from_state),
+        out.append(HistoryEntry(event, action_label(workflow, event.action, event.from_state),
+                                state_label(workflow, event.from_state),
                                 state_label(workflow, event.to_state), fields, changes))
     return out
 
@@ -89,7 +95,8 @@ def history(workflow: str, events: list[AuditEvent], districts: dict[str, str]) 
 def describe_event(event: AuditEvent, year: int | None) -> tuple[str, str, str, str]:
     """(subject, action, from, to) of an entry event on the firm timeline."""
     subject = f"{year}年成长之星提名" if year else "成长之星提名"
-    return (subject, action_label("campaign_entry", event.action), state_label("campaign_entry", event.from_state),
+    return (subject, action_label("campaign_entry", event.action, event.from_state),
+            state_label("campaign_entry", event.from_state),
             state_label("campaign_entry", event.to_state))
 
 

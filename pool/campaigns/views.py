@@ -132,7 +132,7 @@ def _context(campaign) -> dict:
 def _notice(campaign, user) -> Notice | None:
     if is_scoped(user) and campaign.state == "nominating":
         return Notice("officer-note", "区县提名", "请在“本区县候选与提名”页面提名本区县企业。")
-    if user.role == Role.LEADER and campaign.state not in ("reviewing", "approved"):
+    if user.role == Role.LEADER and campaign.state in ("draft", "screening", "nominating"):
         return Notice("leader-note", "领导审批", "市局复核完成后，在此批准名单或退回。")
     return None
 
@@ -140,7 +140,7 @@ def _notice(campaign, user) -> Notice | None:
 CAMPAIGN_PAGE = CampaignPage(
     name="campaign", record="评选", template="campaigns/campaign.html", endpoint="campaigns.campaign",
     action_endpoint="campaigns.campaign_action", id_arg="year", history=_history, context=_context, fire=act,
-    capability="campaign.read", changed_verb="推进", flow_heading="评选流程",
+    capability="campaign.read", changed_verb="推进", flow_heading="评选流程", closed_note="评选已发布。",
     buttons={"approve": "btn-success", "publish": "btn-success", "send_back": "btn-outline-danger",
              "reopen_nomination": "btn-outline-danger"},
     badge=lambda campaign: display.campaign_badge(campaign.state), notice=_notice,

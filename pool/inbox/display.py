@@ -14,7 +14,7 @@ from flask import url_for
 from models import AuditEvent, Flag
 from models.enums import FLAG_KIND_LABELS, FLAG_STATE_LABELS, RUN_STATUS_LABELS, RUN_TRIGGER_LABELS
 from workflows.checks.registry import CHECKS
-from workflows.checks.wording import describe_all
+from workflows.checks.wording import describe_all, summarise
 from workflows.inbox.actions import FlagAction, action_label, may_dismiss, offered, subjects_of
 
 # Audit actions of the flag workflow: the checks' (raise, resolve, reopen) and the officers' (act, dismiss).
@@ -118,6 +118,7 @@ class FlagRow:
     reasons: list[str]
     offers: list[Offer] = field(default_factory=list)
     may_dismiss: bool = False
+    summary: list[str] = field(default_factory=list)  # what a list shows (every reason, or a kind's summary)
 
 
 def offer(flag: Flag, action: FlagAction) -> Offer:
@@ -137,7 +138,8 @@ def offer(flag: Flag, action: FlagAction) -> Offer:
 
 def flag_row(flag: Flag, actor, subject=None) -> FlagRow:
     return FlagRow(flag, kind_label(flag.kind), describe_all(flag.reasons),
-                   [offer(flag, a) for a in offered(flag, actor, subject)], may_dismiss(flag, actor))
+                   [offer(flag, a) for a in offered(flag, actor, subject)], may_dismiss(flag, actor),
+                   summarise(flag.kind, flag.reasons))
 
 
 def flag_rows(session, flags: list[Flag], actor) -> list[FlagRow]:

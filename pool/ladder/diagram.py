@@ -116,6 +116,10 @@ def render_svg(workflow: Workflow, current: str | None = None) -> Markup:
     pos = layout(workflow)
     width = max(x for x, _ in pos.values()) + BOX_W + PAD
     height = max(y for _, y in pos.values()) + BOX_H + PAD + 10
+    returns = [pos[u][1] for u, v in workflow.graph.edges() if u != v and not workflow.states[v].failure
+               and pos[v][0] < pos[u][0]]
+    if returns:  # a return arcs below its row, its label under the arc: room for both (no failure row may follow)
+        height = max(height, max(returns) + BOX_H + 34 + PAD + 4)
     parts = [
         f'<svg class="wf-diagram" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(workflow.label)}流程图">',

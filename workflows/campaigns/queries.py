@@ -94,6 +94,7 @@ class DistrictRow:
         return max(0, self.quota - self.taken)
 
     taken: int = 0  # places counted against the quota (nominated, shortlisted, awarded)
+    waiting: int = 0  # nominated, not yet reviewed
 
 
 def progress(session, campaign: Campaign) -> list[DistrictRow]:
@@ -117,12 +118,13 @@ def progress(session, campaign: Campaign) -> list[DistrictRow]:
         row.shortlisted += n if state in STATES_SHORTLISTED else 0
         row.awarded += n if state == "awarded" else 0
         row.taken += n if state in ("nominated", "shortlisted", "awarded") else 0
+        row.waiting += n if state == "nominated" else 0
     return list(rows.values())
 
 
 def totals(rows: list[DistrictRow]) -> DistrictRow:
     total = DistrictRow("", "合计", sum(r.quota for r in rows))
-    for name in ("candidates", "nominated", "shortlisted", "awarded", "taken"):
+    for name in ("candidates", "nominated", "shortlisted", "awarded", "taken", "waiting"):
         setattr(total, name, sum(getattr(r, name) for r in rows))
     return total
 

@@ -190,5 +190,35 @@ def describe(reason: dict) -> str:
     return f"{reason.get('rule', '未知规则')}：{figures}"
 
 
+# Where a flag's reasons (stored sorted by rule) read better in another order; other rules keep theirs.
+READING_ORDER = {rule: i for i, rule in enumerate(
+    ["star.rank", "star.score", *(f"star.{code}{end}" for code in STAR_PARTS for end in ("", ".pts"))])}
+
+
 def describe_all(reasons: list[dict] | None) -> list[str]:
-    return [describe(r) for r in reasons or []]
+    ordered = sorted(reasons or [], key=lambda r: READING_ORDER.get(r.get("rule"), len(READING_ORDER)))
+    return [describe(r) for r in ordered]
+
+
+def _star_summary(reasons: list[dict]) -> list[str]:
+    """A 成长之星 candidate in a list: rank and score, then the five parts' points in one line."""
+    found = {r.get("rule"): r for r in reasons}
+    head = [describe(found[rule]) for rule in ("star.rank", "star.score") if rule in found]
+    parts = [f"{name}{_decimal(found[f'star.{code}.pts']['value']).quantize(Decimal('0.1'), ROUND_HALF_UP)}/"
+             f"{money(found[f'star.{code}.pts']['threshold'])}"
+             for code, name in STAR_PARTS.items() if f"star.{code}.pts" in found]
+    return head + (["各项得分：" + "、".join(parts)] if parts else [])
+
+
+# Kinds whose flags carry many reasons: a list shows this summary, the flag's own page every reason.
+SUMMARIES: dict[str, Callable[[list[dict]], list[str]]] = {"growth_star": _star_summary}
+
+
+def summarise(kind: str, reasons: list[dict] | None) -> list[str]:
+    summary = SUMMARIES.get(kind)
+    if summary is not None and reasons:
+        try:
+            return summary(reasons)
+        except (KeyError, TypeError, AttributeError):
+            pass
+    return describe_all(reasons)
