@@ -132,6 +132,10 @@ def _open_new(session, run, *, now: datetime, policy_version: str, evidence: dic
                   CheckHit.district_code, CheckHit.period, CheckHit.reasons, CheckHit.rules, CheckHit.measure,
                   literal(policy_version), literal(now), literal(now), literal(run.id), literal({}, Flag.outcome.type),
                   ).where(CheckHit.run_id == run.id, not_(exists().where(live)))
+    # Sorted (by no index's order) so the whole selection is read before the first flag is written: planned
+    # against an empty flags table, PostgreSQL would otherwise re-scan the flags this very INSERT is adding
+    # for every hit (a fresh install's first run: 59 s instead of 3 s for 67,000 hits).
+    rows = rows.order_by(CheckHit.kind, CheckHit.subject_id)
     columns = ["kind", "subject_type", "subject_id", "firm_id", "district_code", "period", "reasons", "rules",
                "measure", "policy_version", "first_seen_at", "last_seen_at", "check_run_id", "outcome"]
     return start_set(session, "flag", Flag, rows, columns, created=Flag.check_run_id == run.id, actor=None,
