@@ -80,7 +80,8 @@ def run(session, today: date, policy: Policy) -> CheckResult:
                              period=iso_day(dialect, m.state_entered_at), rule="overdue.nomination",
                              value=pending, threshold=literal(days))
 
-    examined = count(session, cases) + count(session, nominations)
+    examined = (count(session, select(c.id).where(c.is_open.is_(True)))
+                + count(session, select(m.id).where(m.state == NOMINATED)))
     return CheckResult(hits=[overdue_case, overdue_nomination],
                        kinds=(FlagKind.OVERDUE_CASE, FlagKind.OVERDUE_NOMINATION), examined=examined)
 
