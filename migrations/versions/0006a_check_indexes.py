@@ -6,7 +6,7 @@ new hit scanned all flags of its kind (a rerun of a check with 30,000 hits: 67 s
 index on the same columns serves both databases.
 
 Revision ID: 0006a
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006a'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
