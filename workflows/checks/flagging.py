@@ -80,7 +80,7 @@ def stage_hits(session, run_id: int, selects: list[Select]) -> int:
     grouped = select(
         literal(run_id), hits.c.kind, hits.c.subject_type, hits.c.subject_id, func.min(hits.c.firm_id),
         func.min(hits.c.district_code), hits.c.period, _reasons_json(dialect, hits), _rules(dialect, hits),
-        func.max(hits.c.value),
+        func.max(hits.c.measured),
     ).group_by(hits.c.subject_type, hits.c.subject_id, hits.c.kind, hits.c.period)
     session.execute(insert(CheckHit).from_select(
         ["run_id", "kind", "subject_type", "subject_id", "firm_id", "district_code", "period", "reasons",
