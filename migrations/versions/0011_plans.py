@@ -8,9 +8,8 @@ Create Date: 2026-12-03 08:00:00
 """
 from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0011'
 down_revision = '0006'
