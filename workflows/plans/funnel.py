@@ -130,8 +130,11 @@ def waits(session, scope: Scope, start: date, end: date, now: datetime) -> dict:
 
 
 def build_funnel(session, scope: Scope, start: date, end: date, now: datetime) -> Funnel:
-    completed, failed = closed_counts(session, scope, start, end)
-    return Funnel(start, end, rung_counts(session, scope), completed, failed, open_counts(session, scope),
+    """Counts for every district at once (the page shows the chosen one beside the city); the waits for the
+    chosen district (or the city)."""
+    every = scope.without_district()
+    completed, failed = closed_counts(session, every, start, end)
+    return Funnel(start, end, rung_counts(session, every), completed, failed, open_counts(session, every),
                   waits(session, scope, start, end, now))
 
 
