@@ -40,10 +40,15 @@
 
   document.querySelectorAll("[data-chart]").forEach(function (el) {
     var spec = data[el.getAttribute("data-chart")];
-    if (!spec || !spec.labels.length) { el.setAttribute("data-empty", "1"); el.textContent = "暂无数据"; return; }
+    if (!spec) { return; }
     if (spec.type === "hbar") { el.style.height = Math.max(220, 26 * spec.labels.length + 40) + "px"; }
     var chart = echarts.init(el, null, { renderer: "svg", locale: "ZH" });
-    chart.setOption(option(spec));
+    var opts = option(spec);
+    if (!spec.labels.length) {  /* drawn all the same (axes), saying so: the table beside says it too */
+      opts.title = { text: "暂无数据", left: "center", top: "middle", textStyle: { color: "#6c757d", fontSize: 14 } };
+      el.setAttribute("data-empty", "1");
+    }
+    chart.setOption(opts);
     el.setAttribute("data-drawn", "1");
     window.addEventListener("resize", function () { chart.resize(); });
     window.addEventListener("beforeprint", function () { chart.resize(); });
