@@ -79,11 +79,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reported_figures'))
     )
     op.create_index('ix_reported_figures_metric_as_of', 'reported_figures', ['plan_metric_id', 'district_code', 'as_of'], unique=False)
-    with op.batch_alter_table('firms', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('tech_sme_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('high_tech_on', sa.Date(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_firms_tech_sme_on'), ['tech_sme_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_firms_high_tech_on'), ['high_tech_on'], unique=False)
+    # Plain ALTER TABLE, never a batch copy of `firms`: on SQLite with foreign keys on, dropping the old table
+    # would cascade to every firm's annual figures.
+    op.add_column('firms', sa.Column('tech_sme_on', sa.Date(), nullable=True))
+    op.add_column('firms', sa.Column('high_tech_on', sa.Date(), nullable=True))
+    op.create_index('ix_firms_tech_sme_on', 'firms', ['tech_sme_on'], unique=False)
+    op.create_index('ix_firms_high_tech_on', 'firms', ['high_tech_on'], unique=False)
     _dashboard_indexes()
     _seed_plan()
 
@@ -119,11 +120,10 @@ def downgrade():
     op.drop_index('ix_audit_events_action', table_name='audit_events')
     op.drop_index('ix_pool_memberships_level_state', table_name='pool_memberships')
     op.drop_index('ix_upgrade_cases_kind_closed', table_name='upgrade_cases')
-    with op.batch_alter_table('firms', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_firms_high_tech_on'))
-        batch_op.drop_index(batch_op.f('ix_firms_tech_sme_on'))
-        batch_op.drop_column('high_tech_on')
-        batch_op.drop_column('tech_sme_on')
+    op.drop_index('ix_firms_high_tech_on', table_name='firms')
+    op.drop_index('ix_firms_tech_sme_on', table_name='firms')
+    op.drop_column('firms', 'high_tech_on')  # SQLite ≥ 3.35 drops a column in place (no table copy)
+    op.drop_column('firms', 'tech_sme_on')
     op.drop_index('ix_reported_figures_metric_as_of', table_name='reported_figures')
     op.drop_table('reported_figures')
     op.drop_table('plan_targets')
