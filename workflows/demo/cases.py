@@ -25,7 +25,6 @@ from workflows.demo.data import (
     CASE_SHARES,
     COMMENTS,
     FULL_PATH_BOARDS,
-    HISTORY_START,
     JUSTIFICATION,
     KEY_SHARE,
     REASONS,
