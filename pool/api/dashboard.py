@@ -31,9 +31,9 @@ from workflows.plans.trends import series
 num = tables.num
 
 
-def _board(args):
+def _board(args, panel: str):
     params = clean_params(db.session, args, g.actor, today())
-    return params, build_dashboard(db.session, params, today=today(), now=now())
+    return params, build_dashboard(db.session, params, today=today(), now=now(), panels={panel})
 
 
 def _list_url(row, sc, district):
@@ -59,7 +59,7 @@ def _figure(row, fig, sc, district):
 @requires("plan.read")
 def scorecard():
     with read_only():
-        params, board = _board(request.args)
+        params, board = _board(request.args, "scorecard")
         sc = board.scorecard
         if sc is None:
             return jsonify({"plan": None, "items": [], "ranking": []})
@@ -83,7 +83,7 @@ def scorecard():
 @requires("plan.read")
 def funnel():
     with read_only():
-        params, board = _board(request.args)
+        params, board = _board(request.args, "funnel")
         f, here = board.funnel, params.scope.district or CITY
         steps = [{"kind": kind, "label": label, "source_firms": base, "completed": done, "failed": lost,
                   "conversion": conv, "rung_rate_permille": rate}
@@ -102,7 +102,7 @@ def funnel():
 @requires("plan.read")
 def pools():
     with read_only():
-        params, board = _board(request.args)
+        params, board = _board(request.args, "pools")
         p = board.pools
         fills = [{"id": f.pool.id, "name": f.pool.name, "level": f.pool.level, "district": f.pool.district_code,
                   "target": f.pool.target, "capacity": f.pool.capacity, "admitted": f.admitted,
@@ -116,7 +116,7 @@ def pools():
 @requires("plan.read")
 def trends():
     with read_only():
-        params, board = _board(request.args)
+        params, board = _board(request.args, "none")
         points = series(db.session, params.metric, params.scope.district)
         return jsonify({"metric": params.metric, "label": board.trend_label, "district": params.scope.district,
                         "items": [{"taken_on": d.isoformat(), "value": v, "backfilled": b} for d, v, b in points]})

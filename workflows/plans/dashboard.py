@@ -99,16 +99,28 @@ class Dashboard:
         return {day: value for day, value, _ in self.city_trend}
 
 
-def build_dashboard(session, params: Params, *, today: date, now: datetime) -> Dashboard:
+PANELS = frozenset({"scorecard", "funnel", "pools", "trends"})
+
+
+def build_dashboard(session, params: Params, *, today: date, now: datetime, panels=PANELS) -> Dashboard:
+    """The panels asked for (the page: all; each API route: its own), the others left empty."""
+    from workflows.plans.funnel import Funnel as EmptyFunnel
+    from workflows.plans.pools_panel import PoolsPanel as EmptyPools
+
     choice = choose_plan(session, today, params.plan_id)
-    scorecard = build_scorecard(session, choice.plan, today, params.scope) if choice.plan else None
+    scorecard = build_scorecard(session, choice.plan, today, params.scope) \
+        if choice.plan and "scorecard" in panels else None
     labels = trend_labels(session)
     district = params.scope.district
+    trends = "trends" in panels
     return Dashboard(
         params, today, choice, scorecard,
-        build_funnel(session, params.scope, params.start, params.end, now),
-        build_pools_panel(session, params.scope, params.start, params.end),
-        series(session, params.metric, district), series(session, params.metric) if district else [],
+        build_funnel(session, params.scope, params.start, params.end, now) if "funnel" in panels
+        else EmptyFunnel(params.start, params.end, {}, {}, {}, {}, {}),
+        build_pools_panel(session, params.scope, params.start, params.end) if "pools" in panels
+        else EmptyPools(params.start, params.end, [], [], [], {}),
+        series(session, params.metric, district) if trends else [],
+        series(session, params.metric) if trends and district else [],
         labels[params.metric], labels,
         list(session.scalars(select(District).order_by(District.sort_order, District.code))),
     )
