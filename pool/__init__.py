@@ -33,6 +33,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from pool.api import bp as api_bp
     from pool.auth.views import bp as auth_bp
+    from pool.dashboard.plans import bp as plans_bp
+    from pool.dashboard.views import bp as dashboard_bp
     from pool.exports.views import bp as exports_bp
     from pool.extensions import csrf
     from pool.firms.views import bp as firms_bp
@@ -52,6 +54,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(plans_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

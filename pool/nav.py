@@ -18,6 +18,8 @@ BY_BLUEPRINT = {
     "imports": "imports",
     "exports": None,  # a background export belongs to the list it came from, not to 数据导入
     "inbox": "inbox",
+    "dashboard": "dashboard",
+    "plans": "dashboard",
 }
 BY_ENDPOINT = {
     "pools.review": "review",

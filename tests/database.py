@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 DATA_TABLES = ("export_jobs", "run_leases", "scheduler_processes", "check_hits", "flags", "metric_snapshots",
-               "check_runs", "import_runs", "audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
+               "check_runs", "import_runs", "reported_figures", "audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens", "firms", "users")
 
 
 @contextmanager

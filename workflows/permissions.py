@@ -128,6 +128,11 @@ CAPABILITIES: dict[str, Capability] = {
     "flag.read": Capability(READERS, "您无权查看该区县的工作提醒"),
     "flag.act": Capability(OFFICERS, "您无权处理该区县的工作提醒"),  # act on, dismiss
     "checks.run": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以运行检查", scoped=False),
+    # The plan and the leaders' dashboard (DESIGN §7): every domain role reads (an officer's firm lists stay
+    # within their district; other districts' aggregates are open); city staff add plans and reported figures.
+    "plan.read": Capability(READERS, "您的角色无权查看计划和看板", scoped=False),
+    "plan.manage": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以新增计划", scoped=False),
+    "plan.report": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以填报计划指标数据", scoped=False),
 }
 
 

@@ -12,6 +12,8 @@ message on stderr and exit code 1 (`pool.cli.common.domain_errors`).
     export   firms | indicators | members           pool.cli.exports
     scheduler run                                   pool.cli.scheduler
     checks   list | run                             pool.cli.checks
+    dashboard backfill                              pool.cli.dashboard
+    plans    list | load                            pool.cli.dashboard
 """
 
 from flask import Flask
@@ -19,6 +21,7 @@ from flask import Flask
 
 def install_cli(app: Flask) -> None:
     from pool.cli.checks import checks_cli
+    from pool.cli.dashboard import dashboard_cli, plans_cli
     from pool.cli.demo import demo_cli
     from pool.cli.exports import export_cli
     from pool.cli.imports import import_cli, imports_cli
@@ -27,5 +30,5 @@ def install_cli(app: Flask) -> None:
     from pool.cli.users import users_cli
 
     for group in (users_cli, demo_cli, pools_cli, export_cli, imports_cli, import_cli, checks_cli,
-                  scheduler_cli):
+                  scheduler_cli, dashboard_cli, plans_cli):
         app.cli.add_command(group)

@@ -53,6 +53,9 @@ ROLE_TABLE = {  # capability -> the users (of EVERYONE) whose role holds it
     "flag.read": {"city", "xihu", "leader"},
     "flag.act": {"city", "xihu"},
     "checks.run": {"city"},
+    "plan.read": {"city", "xihu", "leader"},
+    "plan.manage": {"city"},
+    "plan.report": {"city"},
 }
 
 
