@@ -2,7 +2,7 @@
 and the 2021—2023 plan seeded with every target of its §二 (workflows/data/plan_2021_2023.toml)
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0006a
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0006a'
 branch_labels = None
 depends_on = None
 
