@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import random
 from pathlib import Path
 
@@ -66,8 +67,10 @@ def write_indicators(path: Path, n: int, seed: int = 2022) -> None:
         out.writerow(INDICATOR_HEADER)
         for i in range(n):
             code = make_uscc("91", DISTRICTS[i % 13][0], _body(i))
-            base = rng.uniform(10, 5000)
-            staff = rng.randint(1, 300)
+            # Heavy-tailed like a real register: median revenue ≈ 150万元, about 6 % over 1,600万元 (so the
+            # checks flag what they would in Hangzhou, not half the city); staff in step with revenue.
+            base = math.exp(rng.gauss(5.0, 1.5))
+            staff = max(1, round(base / rng.uniform(20, 60)))
             for year in YEARS:
                 revenue = base * (1 + 0.1 * (year - 2023))
                 out.writerow((code, year, f"{revenue:.2f}", f"{revenue * 0.05:.2f}", f"{revenue * rng.uniform(-0.1, 0.2):.2f}",
@@ -78,7 +81,8 @@ def write_indicators(path: Path, n: int, seed: int = 2022) -> None:
 def files_for(n: int, directory: Path) -> tuple[Path, Path]:
     """The two files for n firms, generated once and reused (they are deterministic)."""
     directory.mkdir(parents=True, exist_ok=True)
-    firms, indicators = directory / f"firms-{n}.csv", directory / f"indicators-{3 * n}.csv"
+    # v2: the heavy-tailed revenues; a cached file of the old uniform ones is not reused.
+    firms, indicators = directory / f"firms-{n}.csv", directory / f"indicators-v2-{3 * n}.csv"
     if not firms.exists():
         write_firms(firms.with_suffix(".tmp"), n)
         firms.with_suffix(".tmp").rename(firms)

@@ -3,7 +3,10 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 (bench/raw.py) into another fresh schema of the same database. Prints rows/s, peak memory (the child
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
-    python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
+    python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...] [--only import|checks]
+
+The `checks` section (bench/checks.py) loads the same rows raw into a fresh schema, adds pool members, cases
+and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query.
 
 Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
 times are wall-clock times of the whole command (Python start-up, hashing the file and writing the
@@ -25,6 +28,7 @@ from pathlib import Path
 from bench.generate import files_for
 
 ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = ("import", "checks")
 PYTHON = sys.executable
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
@@ -133,6 +137,30 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
     return results
 
 
+def bench_checks(backend: Backend, firms: Path, indicators: Path) -> list[dict]:
+    """The register loaded raw into a fresh schema, the bench's members and cases added, then each check
+    against its raw SQL (bench/checks.py, in a process of its own)."""
+    env = backend.fresh("checks")
+    url = env["DATABASE_URL"]
+    for label, path in (("firms", firms), ("indicators", indicators)):
+        seconds, _rss, _out = _run([PYTHON, "-m", "bench.raw", label, str(path), url], env)
+        print(f"  {backend.name:<10} load   {label:<18} (raw executemany) {seconds:8.1f} s", flush=True)
+    out = backend.work / f"checks-{backend.name}.json"
+    subprocess.run([PYTHON, "-m", "bench.checks", url, "--seed", "--json", str(out)], cwd=ROOT, env=env, check=True)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def markdown_checks(results: list[dict]) -> str:
+    lines = ["| database | check | hits | raw SQL | check's selection | ratio | first run | ratio | rerun | ratio |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        hits = ", ".join(f"{k} {v:,}" for k, v in sorted(r["hits"].items()))
+        lines.append(f"| {r['backend']} | {r['check']} | {hits} | {r['raw_s']} s | {r['select_s']} s |"
+                     f" {r['select_ratio']:.1f}× | {r['run_s']} s | {r['ratio']:.1f}× | {r['rerun_s']} s |"
+                     f" {r['rerun_ratio']:.1f}× |")
+    return "\n".join(lines)
+
+
 def markdown(results: list[dict]) -> str:
     lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -152,22 +180,31 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
+    parser.add_argument("--only", choices=SECTIONS, help="run one section (default: all)")
     args = parser.parse_args()
+    sections = [args.only] if args.only else list(SECTIONS)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
     firms, indicators = files_for(args.firms, args.work / "data")
-    results = []
+    backends = []
     for name in args.backends.split(","):
         if name == "postgresql" and not args.pg_url:
             print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
             continue
-        results += bench_backend(Backend(name, args.work, args.pg_url), firms, indicators, args.firms,
-                                 not args.no_reimport)
-    table = markdown(results)
-    print("\n" + table)
-    (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    (args.work / "results.md").write_text(table + "\n", encoding="utf-8")
+        backends.append(Backend(name, args.work, args.pg_url))
+    if "import" in sections:
+        results = [r for b in backends for r in bench_backend(b, firms, indicators, args.firms, not args.no_reimport)]
+        _write(args.work, "results", results, markdown(results))
+    if "checks" in sections:
+        results = [r for b in backends for r in bench_checks(b, firms, indicators)]
+        _write(args.work, "results-checks", results, markdown_checks(results))
     shutil.rmtree(args.work / "reports", ignore_errors=True)
+
+
+def _write(work: Path, stem: str, results: list[dict], table: str) -> None:
+    print("\n" + table)
+    (work / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    (work / f"{stem}.md").write_text(table + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from models.enums import (
 from models.exporting import ExportJob
 from models.firm import AnnualIndicator, District, Firm
 from models.importing import ImportRun
+from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure
 from models.pool import Pool, PoolMembership
 from models.scheduler import RunLease, SchedulerProcess
 from models.user import ApiToken, User
@@ -42,8 +43,12 @@ __all__ = [
     "ImportRun",
     "IndustryTag",
     "MetricSnapshot",
+    "Plan",
+    "PlanMetric",
+    "PlanTarget",
     "Pool",
     "PoolMembership",
+    "ReportedFigure",
     "Role",
     "RunLease",
     "SchedulerProcess",

@@ -44,6 +44,9 @@ class Flag(Base):
               sqlite_where=text("is_open"), postgresql_where=text("is_open")),
         Index("ix_flags_state_district_kind", "state", "district_code", "kind"),
         Index("ix_flags_kind_state", "kind", "state"),
+        # The same key without the predicate: SQLite's planner can use the partial index above only for a
+        # query that repeats `is_open` verbatim (migration 0006a).
+        Index("ix_flags_subject_key", "subject_type", "subject_id", "kind", "period"),
     )
     audit_type = "flag"
 

@@ -42,6 +42,9 @@ class Firm(Base):
     serious_violation: Mapped[bool] = mapped_column(default=False)
     tech_sme: Mapped[bool] = mapped_column(default=False)
     high_tech: Mapped[bool] = mapped_column(default=False)
+    # The day each label was granted (认定日期), when known: the plan counts labels new in its period by it.
+    tech_sme_on: Mapped[date | None] = mapped_column(index=True)
+    high_tech_on: Mapped[date | None] = mapped_column(index=True)
     size_class: Mapped[SizeClass] = mapped_column(String(10), default=SizeClass.UNKNOWN, index=True)
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

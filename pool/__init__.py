@@ -34,6 +34,8 @@ def register_blueprints(app: Flask) -> None:
     from pool.api import bp as api_bp
     from pool.auth.views import bp as auth_bp
     from pool.campaigns.views import bp as campaigns_bp
+    from pool.dashboard.plans import bp as plans_bp
+    from pool.dashboard.views import bp as dashboard_bp
     from pool.exports.views import bp as exports_bp
     from pool.extensions import csrf
     from pool.firms.views import bp as firms_bp
@@ -54,6 +56,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(plans_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 

@@ -19,6 +19,8 @@ BY_BLUEPRINT = {
     "exports": None,  # a background export belongs to the list it came from, not to 数据导入
     "inbox": "inbox",
     "campaigns": "campaigns",
+    "dashboard": "dashboard",
+    "plans": "dashboard",
 }
 BY_ENDPOINT = {
     "pools.review": "review",

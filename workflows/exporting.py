@@ -284,6 +284,10 @@ EXPORTS = {
 # ------------------------------------------------------------------------------------------ reading
 
 def export_kind(name: str) -> ExportKind:
+    if name.startswith("drill_") and name not in EXPORTS:  # the dashboard's drill-down lists (workflows.plans.drill)
+        from workflows.plans.drill import DRILL_EXPORTS
+
+        EXPORTS.update(DRILL_EXPORTS)
     try:
         return EXPORTS[name]
     except KeyError:

@@ -135,6 +135,11 @@ CAPABILITIES: dict[str, Capability] = {
     "campaign.manage": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以组织成长之星评选", scoped=False),
     "campaign.nominate": Capability(OFFICERS, "只能提名本区县的企业"),
     "campaign.approve": Capability(LEADERS, "只有领导可以批准成长之星名单", scoped=False),
+    # The plan and the leaders' dashboard (DESIGN §7): every domain role reads (an officer's firm lists stay
+    # within their district; other districts' aggregates are open); city staff add plans and reported figures.
+    "plan.read": Capability(READERS, "您的角色无权查看计划和看板", scoped=False),
+    "plan.manage": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以新增计划", scoped=False),
+    "plan.report": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以填报计划指标数据", scoped=False),
 }
 
 

@@ -1,7 +1,7 @@
 """growth star: 成长之星 campaigns, their district quotas and entries, and the honours (良好信息) they publish
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-03 07:08:47.953892
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

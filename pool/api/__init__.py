@@ -23,4 +23,4 @@ def authenticate():
     return None
 
 
-from pool.api import campaigns, cases, checks, firms, memberships, pools  # noqa: E402,F401  (routes register on bp)
+from pool.api import campaigns, cases, checks, dashboard, firms, memberships, pools  # noqa: E402,F401  (routes register on bp)

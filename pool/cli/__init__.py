@@ -13,6 +13,8 @@ message on stderr and exit code 1 (`pool.cli.common.domain_errors`).
     scheduler run                                   pool.cli.scheduler
     checks   list | run                             pool.cli.checks
     campaigns list | export                         pool.cli.campaigns
+    dashboard backfill                              pool.cli.dashboard
+    plans    list | load                            pool.cli.dashboard
 """
 
 from flask import Flask
@@ -21,6 +23,7 @@ from flask import Flask
 def install_cli(app: Flask) -> None:
     from pool.cli.campaigns import campaigns_cli
     from pool.cli.checks import checks_cli
+    from pool.cli.dashboard import dashboard_cli, plans_cli
     from pool.cli.demo import demo_cli
     from pool.cli.exports import export_cli
     from pool.cli.imports import import_cli, imports_cli
@@ -29,5 +32,5 @@ def install_cli(app: Flask) -> None:
     from pool.cli.users import users_cli
 
     for group in (users_cli, demo_cli, pools_cli, export_cli, imports_cli, import_cli, checks_cli,
-                  scheduler_cli, campaigns_cli):
+                  scheduler_cli, dashboard_cli, plans_cli, campaigns_cli):
         app.cli.add_command(group)

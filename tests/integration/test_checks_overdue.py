@@ -107,3 +107,16 @@ def test_deciding_the_nomination_resolves_its_flag(session, now, actors):
     run = overdue(session, now + timedelta(days=40), after(40))
     session.refresh(flag)
     assert run.counts["resolved"] == 1 and flag.state == "resolved"
+
+
+def test_a_dismissed_overdue_flag_stays_dismissed_while_the_days_grow(session, now, actors):
+    from workflows import flags
+
+    case = new_case(session, actors, now, "small_to_scale")
+    overdue(session, now, after(61))
+    (flag,) = live_flags(session, kind=FlagKind.OVERDUE_CASE, subject_id=case.id)
+    flags.dismiss(session, flag, actor=actors["city"], now=now, reason="企业在等待统计部门核定",
+                  expected_version=flag.version)
+    run = overdue(session, now + timedelta(days=200), after(250))  # waited four times as long
+    (same,) = live_flags(session, kind=FlagKind.OVERDUE_CASE, subject_id=case.id)
+    assert same.id == flag.id and same.state == "dismissed" and run.counts["reopened"] == 0

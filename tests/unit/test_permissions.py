@@ -57,6 +57,9 @@ ROLE_TABLE = {  # capability -> the users (of EVERYONE) whose role holds it
     "campaign.manage": {"city"},
     "campaign.nominate": {"city", "xihu"},
     "campaign.approve": {"leader"},
+    "plan.read": {"city", "xihu", "leader"},
+    "plan.manage": {"city"},
+    "plan.report": {"city"},
 }
 
 

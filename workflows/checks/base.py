@@ -17,7 +17,7 @@ from sqlalchemy import Integer, Numeric, Select, String, cast, func, literal, nu
 from models import AnnualIndicator
 
 HIT_COLUMNS = ("kind", "subject_type", "subject_id", "firm_id", "district_code", "period", "rule", "value",
-               "threshold", "year")
+               "threshold", "year", "measured")
 Number = Numeric(18, 4)
 
 
@@ -42,8 +42,11 @@ class Check:
 
 
 def hit(selection: Select, *, kind: str, subject_type: str, subject_id, firm_id, district_code, period,
-        rule: str, value, threshold=None, year=None) -> Select:
-    """Turn a selection (its FROM and WHERE) into hit rows of HIT_COLUMNS."""
+        rule: str, value, threshold=None, year=None, material: bool = True) -> Select:
+    """Turn a selection (its FROM and WHERE) into hit rows of HIT_COLUMNS.
+
+    `material`: whether a change of `value` may reopen a dismissed flag (a revenue figure may; the days an
+    overdue case has waited grow every day by their nature, and must not undo the officer's dismissal)."""
     return selection.with_only_columns(
         literal(kind).label("kind"),
         literal(subject_type).label("subject_type"),
@@ -55,6 +58,7 @@ def hit(selection: Select, *, kind: str, subject_type: str, subject_id, firm_id,
         cast(value, Number).label("value"),
         cast(threshold if threshold is not None else null(), Number).label("threshold"),
         cast(year if year is not None else null(), Integer).label("year"),
+        cast(value if material else null(), Number).label("measured"),
         maintain_column_froms=True,
     )
 

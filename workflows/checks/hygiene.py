@@ -46,62 +46,74 @@ def change_code(field: str, value) -> str:
     return next(code for code, change in STATUS_CHANGES.items() if change.field == field and change.value == value)
 
 
-def changed_on(code: str):
+def changed_on(code: str, firm_id):
     """The effective day (as the number YYYYMMDD, a hit's figure being a number) of the firm's latest
     status change `code`; NULL when none is recorded."""
     ev = AuditEvent
     day = ev.evidence["effective_on"].as_string()
     return (select(cast(func.replace(day, "-", ""), Integer))
-            .where(ev.firm_id == Firm.id, ev.subject_type == "firm", ev.action == "status_change",
+            .where(ev.firm_id == firm_id, ev.subject_type == "firm", ev.action == "status_change",
                    ev.evidence["change"].as_string() == code)
             .order_by(ev.at.desc(), ev.id.desc()).limit(1).scalar_subquery())
 
 
+def admitted_members():
+    """Every admitted membership with what the rules read of its pool and firm: one CTE, computed once for
+    the dozen rules (each re-joining memberships, pools and firms cost several times the work)."""
+    m, p = PoolMembership, Pool
+    return (select(m.id, m.firm_id, p.level, p.district_code.label("pool_district"),
+                   func.coalesce(p.district_code, Firm.district_code).label("scope"), Firm.district_code,
+                   Firm.status, Firm.abnormal, Firm.serious_violation, Firm.registered_on, Firm.stage,
+                   Firm.size_class)
+            .join(p, p.id == m.pool_id).join(Firm, Firm.id == m.firm_id)
+            .where(m.state == ADMITTED)
+            .cte("members"))
+
+
 def run(session, today: date, policy: Policy) -> CheckResult:
     rules = checks_policy(policy).hygiene
-    m, p = PoolMembership, Pool
-    members = (select(m.id).join(p, p.id == m.pool_id).join(Firm, Firm.id == m.firm_id)
-               .where(m.state == ADMITTED))
+    c = admitted_members().c
+    members = select(c.id)
 
-    def flagged(kind: FlagKind, selection, *where, rule: str, value=None, threshold=None, year=None):
-        return hit(selection.where(*where), kind=kind, subject_type="membership", subject_id=m.id,
-                   firm_id=m.firm_id, district_code=func.coalesce(p.district_code, Firm.district_code),
-                   period=literal(today.year), rule=rule, value=value if value is not None else literal(None),
-                   threshold=threshold, year=year)
+    def flagged(kind: FlagKind, *where, rule: str, value=None, threshold=None, year=None, of=c):
+        return hit(select(of.id).where(*where), kind=kind, subject_type="membership", subject_id=of.id,
+                   firm_id=of.firm_id, district_code=of.scope, period=literal(today.year), rule=rule,
+                   value=value if value is not None else literal(None), threshold=threshold, year=year)
 
-    removal = [flagged(FlagKind.REMOVAL, members, Firm.status == status, rule=rule,
-                       value=changed_on(change_code("status", status)))
+    removal = [flagged(FlagKind.REMOVAL, c.status == status, rule=rule,
+                       value=changed_on(change_code("status", status), c.firm_id))
                for status, rule in STATUS_RULES.items()]
     removal += [
-        flagged(FlagKind.REMOVAL, members, Firm.abnormal.is_(True), rule="removal.abnormal",
-                value=changed_on(change_code("abnormal", True))),
-        flagged(FlagKind.REMOVAL, members, Firm.serious_violation.is_(True), rule="removal.violation",
-                value=changed_on(change_code("serious_violation", True))),
-        flagged(FlagKind.REMOVAL, members, p.level == PoolLevel.COUNTY, Firm.district_code != p.district_code,
-                rule="removal.district_changed", value=cast(Firm.district_code, Integer),
-                threshold=cast(p.district_code, Integer)),
-        _no_figures(flagged, members, today, int(rules["no_figures_years"])),
-        *_revenue_drop(flagged, members, today, rules["revenue_drop_share"]),
+        flagged(FlagKind.REMOVAL, c.abnormal.is_(True), rule="removal.abnormal",
+                value=changed_on(change_code("abnormal", True), c.firm_id)),
+        flagged(FlagKind.REMOVAL, c.serious_violation.is_(True), rule="removal.violation",
+                value=changed_on(change_code("serious_violation", True), c.firm_id)),
+        flagged(FlagKind.REMOVAL, c.level == PoolLevel.COUNTY, c.district_code != c.pool_district,
+                rule="removal.district_changed", value=cast(c.district_code, Integer),
+                threshold=cast(c.pool_district, Integer)),
+        _no_figures(flagged, c, today, int(rules["no_figures_years"])),
+        *_revenue_drop(flagged, c, today, rules["revenue_drop_share"]),
     ]
-    active = members.where(Firm.status == FirmStatus.ACTIVE)
+    active = c.status == FirmStatus.ACTIVE
     graduation = [
-        flagged(FlagKind.GRADUATION, active, Firm.stage.in_(SCALED), rule="graduation.scaled_up"),
-        flagged(FlagKind.GRADUATION, active, Firm.size_class == SizeClass.MEDIUM, rule="graduation.medium"),
-        flagged(FlagKind.GRADUATION, active, Firm.size_class == SizeClass.LARGE, rule="graduation.large"),
+        flagged(FlagKind.GRADUATION, active, c.stage.in_(SCALED), rule="graduation.scaled_up"),
+        flagged(FlagKind.GRADUATION, active, c.size_class == SizeClass.MEDIUM, rule="graduation.medium"),
+        flagged(FlagKind.GRADUATION, active, c.size_class == SizeClass.LARGE, rule="graduation.large"),
     ]
+    years = _years(today)
     examined = count(session, members)
-    trend = count(session, _with_three_years(members, today))
+    trend = count(session, _joined(members, c, years).where(*(a.revenue.is_not(None) for a, _ in years)))
     return CheckResult(hits=removal + graduation, kinds=(FlagKind.REMOVAL, FlagKind.GRADUATION), examined=examined,
                        skipped={SKIP_TREND: examined - trend} if examined > trend else {})
 
 
-def _no_figures(flagged, members, today: date, years: int):
+def _no_figures(flagged, c, today: date, years: int):
     last = today.year - 1
     first = last - years + 1
     a = AnnualIndicator
-    none = ~exists().where(a.firm_id == PoolMembership.firm_id, a.year.between(first, last))
-    old_enough = or_(Firm.registered_on.is_(None), Firm.registered_on < date(first, 1, 1))
-    return flagged(FlagKind.REMOVAL, members, none, old_enough, rule="removal.no_figures", value=literal(years),
+    none = ~exists().where(a.firm_id == c.firm_id, a.year.between(first, last))
+    old_enough = or_(c.registered_on.is_(None), c.registered_on < date(first, 1, 1))
+    return flagged(FlagKind.REMOVAL, none, old_enough, rule="removal.no_figures", value=literal(years),
                    year=literal(last))
 
 
@@ -111,21 +123,16 @@ def _years(today: date):
     return [(aliased(AnnualIndicator, name=f"y{i}"), last - i) for i in range(3)]
 
 
-def _joined(members, years):
+def _joined(selection, c, years):
     for a, year in years:
-        members = members.join(a, and_(a.firm_id == PoolMembership.firm_id, a.year == year))
-    return members
+        selection = selection.join(a, and_(a.firm_id == c.firm_id, a.year == year))
+    return selection
 
 
-def _with_three_years(members, today: date):
-    years = _years(today)
-    return _joined(members, years).where(*(a.revenue.is_not(None) for a, _ in years))
-
-
-def _revenue_drop(flagged, members, today: date, share):
-    """Each year's revenue below (1 - share) of the year before's, two years running. Compared as
-    (before - now) · den > before · num with share = num/den, so 30.0 % is not "more than 30 %" on either
-    database (SQLite computes in binary floating point)."""
+def _revenue_drop(flagged, c, today: date, share):
+    """Each year's revenue below (1 - share) of the year before's, two years running: one CTE of the members
+    that fell, read by both reasons. Compared as (before - now) · den > before · num with share = num/den,
+    so 30.0 % is not "more than 30 %" on either database (SQLite computes in binary floating point)."""
     years = _years(today)
     (last, y_last), (middle, y_middle), (first, _) = years
     num, den = share.as_integer_ratio()
@@ -136,13 +143,16 @@ def _revenue_drop(flagged, members, today: date, share):
     def drop(now, before):
         return (before.revenue - now.revenue) * 100 / before.revenue
 
-    both = _joined(members, years).where(fell(last, middle), fell(middle, first))
-    percent = share * 100
+    falling = (_joined(select(c.id, c.firm_id, c.scope, drop(last, middle).label("last"),
+                              drop(middle, first).label("prior")), c, years)
+               .where(fell(last, middle), fell(middle, first))
+               .cte("falling"))
+    f, percent = falling.c, share * 100
     return [
-        flagged(FlagKind.REMOVAL, both, rule="removal.revenue_drop", value=drop(last, middle), threshold=percent,
-                year=literal(y_last)),
-        flagged(FlagKind.REMOVAL, both, rule="removal.revenue_drop_prior", value=drop(middle, first),
-                threshold=percent, year=literal(y_middle)),
+        flagged(FlagKind.REMOVAL, rule="removal.revenue_drop", value=f["last"], threshold=percent,
+                year=literal(y_last), of=f),
+        flagged(FlagKind.REMOVAL, rule="removal.revenue_drop_prior", value=f.prior, threshold=percent,
+                year=literal(y_middle), of=f),
     ]
 
 

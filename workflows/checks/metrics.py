@@ -102,6 +102,9 @@ def run(session, today: date, policy: Policy) -> CheckResult:
             .where(s.taken_on == today, s.district_code != CITY).group_by(s.metric))
     session.execute(insert(MetricSnapshot).from_select(columns, city))
     stored = session.scalar(select(func.count()).select_from(s).where(s.taken_on == today)) or 0
+    from workflows.plans.trends import store_plan_counts  # the plan's counts beside them (DESIGN §7 trends)
+
+    store_plan_counts(session, today, run_id)
     examined = count(session, select(Firm.id).where(Firm.status == FirmStatus.ACTIVE))
     return CheckResult(examined=examined, stored=stored)
 

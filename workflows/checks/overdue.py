@@ -68,7 +68,7 @@ def run(session, today: date, policy: Policy) -> CheckResult:
     overdue_case = hit(cases.where(waited > limit), kind=FlagKind.OVERDUE_CASE, subject_type="case",
                        subject_id=c.id, firm_id=c.firm_id, district_code=Firm.district_code,
                        period=iso_day(dialect, c.state_entered_at), rule="overdue.case", value=waited,
-                       threshold=limit)
+                       threshold=limit, material=False)
 
     nominations = (select(m.id).join(p, p.id == m.pool_id).join(Firm, Firm.id == m.firm_id)
                    .where(m.state == NOMINATED))
@@ -78,9 +78,10 @@ def run(session, today: date, policy: Policy) -> CheckResult:
                              subject_type="membership", subject_id=m.id, firm_id=m.firm_id,
                              district_code=func.coalesce(p.district_code, Firm.district_code),
                              period=iso_day(dialect, m.state_entered_at), rule="overdue.nomination",
-                             value=pending, threshold=literal(days))
+                             value=pending, threshold=literal(days), material=False)
 
-    examined = count(session, cases) + count(session, nominations)
+    examined = (count(session, select(c.id).where(c.is_open.is_(True)))
+                + count(session, select(m.id).where(m.state == NOMINATED)))
     return CheckResult(hits=[overdue_case, overdue_nomination],
                        kinds=(FlagKind.OVERDUE_CASE, FlagKind.OVERDUE_NOMINATION), examined=examined)
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, exists, func, literal, null, select
 
 from models import AnnualIndicator, Firm, UpgradeCase
 from models.enums import CaseKind, FirmStatus, FlagKind, Stage
-from workflows.checks.base import Check, CheckResult, count, hit, latest_figures
+from workflows.checks.base import Check, CheckResult, count, figures_window, hit, latest_figures
 from workflows.checks.registry import register
 from workflows.checks.settings import checks_policy
 from workflows.policy import Policy
@@ -53,52 +53,61 @@ def scale_threshold(policy: Policy, industry):
     return case(*whens, else_=null())
 
 
-def _no_open_case(kind: FlagKind):
-    return ~exists().where(UpgradeCase.firm_id == Firm.id, UpgradeCase.kind == KIND_CASE[kind],
-                           UpgradeCase.is_open.is_(True))
+def figures(policy: Policy, today: date, max_age_years: int):
+    """Every active, unlisted firm with its latest figures and its sector's 规上 line: one CTE, computed once
+    for all the rules below (each rule re-deriving it from the 3·N figures cost 7× the work)."""
+    latest = latest_figures(today, max_age_years)
+    a = AnnualIndicator
+    return (select(Firm.id, Firm.district_code, Firm.stage, Firm.legal_form, a.year, a.revenue, a.employees,
+                   a.profit, scale_threshold(policy, Firm.industry).label("line"))
+            .join(latest, latest.c.firm_id == Firm.id)
+            .join(a, and_(a.firm_id == Firm.id, a.year == latest.c.year))
+            .where(Firm.status == FirmStatus.ACTIVE, Firm.stage != Stage.LISTED)
+            .cte("figures"))
 
 
 def run(session, today: date, policy: Policy) -> CheckResult:
     settings = checks_policy(policy)
     rules = settings.upgrade
-    latest = latest_figures(today, settings.figures_max_age_years)
-    a = AnnualIndicator
-    base = (select(Firm.id)
-            .join(latest, latest.c.firm_id == Firm.id)
-            .join(a, and_(a.firm_id == Firm.id, a.year == latest.c.year))
-            .where(Firm.status == FirmStatus.ACTIVE, Firm.stage != Stage.LISTED))
+    f = figures(policy, today, settings.figures_max_age_years).c
+    base = select(f.id)
+
+    def no_open_case(kind: FlagKind):
+        return ~exists().where(UpgradeCase.firm_id == f.id, UpgradeCase.kind == KIND_CASE[kind],
+                               UpgradeCase.is_open.is_(True))
 
     def flagged(kind: FlagKind, *where, rule: str, value, threshold):
-        return hit(base.where(*where, _no_open_case(kind)), kind=kind, subject_type="firm", subject_id=Firm.id,
-                   firm_id=Firm.id, district_code=Firm.district_code, period=a.year, rule=rule, value=value,
-                   threshold=threshold, year=a.year)
+        return hit(base.where(*where, no_open_case(kind)), kind=kind, subject_type="firm", subject_id=f.id,
+                   firm_id=f.id, district_code=f.district_code, period=f.year, rule=rule, value=value,
+                   threshold=threshold, year=f.year)
 
-    individual = Firm.stage == Stage.INDIVIDUAL
-    line = scale_threshold(policy, Firm.industry)
-    below_scale = and_(Firm.stage == Stage.ENTERPRISE, line.is_not(None))
+    individual = f.stage == Stage.INDIVIDUAL
+    below_scale = and_(f.stage == Stage.ENTERPRISE, f.line.is_not(None))
     near = rules["near_scale_share"]
-    stock = and_(Firm.stage == Stage.ABOVE_SCALE, Firm.legal_form == LIMITED)
-    listing = and_(Firm.stage == Stage.JOINT_STOCK, a.revenue >= rules["listing_reserve_revenue"],
-                   a.profit >= rules["listing_reserve_profit"])
+    stock = and_(f.stage == Stage.ABOVE_SCALE, f.legal_form == LIMITED)
+    listing = and_(f.stage == Stage.JOINT_STOCK, f.revenue >= rules["listing_reserve_revenue"],
+                   f.profit >= rules["listing_reserve_profit"])
     hits = [
-        flagged(FlagKind.IND_TO_ENT, individual, a.revenue >= rules["ind_to_ent_revenue"],
-                rule="ind_to_ent.revenue", value=a.revenue, threshold=rules["ind_to_ent_revenue"]),
-        flagged(FlagKind.IND_TO_ENT, individual, a.employees >= rules["ind_to_ent_employees"],
-                rule="ind_to_ent.employees", value=a.employees, threshold=rules["ind_to_ent_employees"]),
-        flagged(FlagKind.SCALE_READY, below_scale, a.revenue >= line,
-                rule="scale.revenue", value=a.revenue, threshold=line),
-        flagged(FlagKind.NEAR_SCALE, below_scale, a.revenue < line, a.revenue >= line * near,
-                rule="scale.revenue", value=a.revenue, threshold=line),
-        flagged(FlagKind.SCALE_TO_STOCK, stock, a.revenue >= rules["scale_to_stock_revenue"],
-                rule="stock.revenue", value=a.revenue, threshold=rules["scale_to_stock_revenue"]),
-        flagged(FlagKind.LISTING_RESERVE, listing, rule="listing.revenue", value=a.revenue,
+        flagged(FlagKind.IND_TO_ENT, individual, f.revenue >= rules["ind_to_ent_revenue"],
+                rule="ind_to_ent.revenue", value=f.revenue, threshold=rules["ind_to_ent_revenue"]),
+        flagged(FlagKind.IND_TO_ENT, individual, f.employees >= rules["ind_to_ent_employees"],
+                rule="ind_to_ent.employees", value=f.employees, threshold=rules["ind_to_ent_employees"]),
+        flagged(FlagKind.SCALE_READY, below_scale, f.revenue >= f.line,
+                rule="scale.revenue", value=f.revenue, threshold=f.line),
+        flagged(FlagKind.NEAR_SCALE, below_scale, f.revenue < f.line, f.revenue >= f.line * near,
+                rule="scale.revenue", value=f.revenue, threshold=f.line),
+        flagged(FlagKind.SCALE_TO_STOCK, stock, f.revenue >= rules["scale_to_stock_revenue"],
+                rule="stock.revenue", value=f.revenue, threshold=rules["scale_to_stock_revenue"]),
+        flagged(FlagKind.LISTING_RESERVE, listing, rule="listing.revenue", value=f.revenue,
                 threshold=rules["listing_reserve_revenue"]),
-        flagged(FlagKind.LISTING_RESERVE, listing, rule="listing.profit", value=a.profit,
+        flagged(FlagKind.LISTING_RESERVE, listing, rule="listing.profit", value=f.profit,
                 threshold=rules["listing_reserve_profit"]),
     ]
     candidates = select(Firm.id).where(Firm.status == FirmStatus.ACTIVE, Firm.stage != Stage.LISTED)
+    low, high = figures_window(today, settings.figures_max_age_years)
     examined = count(session, candidates)
-    with_figures = count(session, base)
+    with_figures = count(session, candidates.where(exists().where(
+        AnnualIndicator.firm_id == Firm.id, AnnualIndicator.year.between(low, high))))
     return CheckResult(hits=hits, kinds=tuple(KIND_CASE), examined=examined,
                        skipped={"近两年无年度数据": examined - with_figures} if examined > with_figures else {})
 

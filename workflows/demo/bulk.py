@@ -15,19 +15,26 @@ import multiprocessing
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import islice
 
 from sqlalchemy import Date, DateTime, func, select
 
 from models import AnnualIndicator, AuditEvent, Firm
 from workflows.demo.cases import CasePool
+from workflows.demo.data import HISTORY_START
 from workflows.demo.firms import FirmRecord, generate_firms
 
 CHUNK = 10_000
-GO_LIVE_DAYS = 730  # the register "went live" two years before now: older firms were loaded then
+GO_LIVE_DAYS = 730  # the register "went live" two years before now at the latest: older firms were loaded then
+
+
+def go_live_day(now: datetime) -> date:
+    """The day the demo register went live: 2021-01-01, so the plan's years have records of their own."""
+    return min(HISTORY_START, (now - timedelta(days=GO_LIVE_DAYS)).date())
 FIRM_COLUMNS = ("uscc", "name", "legal_form", "stage", "district_code", "industry", "tags", "registered_on",
-                "status", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class")
+                "status", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class", "tech_sme_on",
+                "high_tech_on")
 FIGURE_COLUMNS = ("year", "revenue", "tax", "profit", "employees", "rd_expense", "rd_staff", "total_assets",
                   "export")
 
@@ -103,7 +110,7 @@ class Prepared:
 class FirmWriter:
     def __init__(self, session, *, seed: int, now: datetime):
         self.now = now
-        self.go_live = datetime.combine((now - timedelta(days=GO_LIVE_DAYS)).date(), time(1, 0))
+        self.go_live = datetime.combine(go_live_day(now), time(1, 0))
         self.firms = BulkInsert(session, Firm, (*FIRM_COLUMNS, "created_at", "updated_at"))
         self.figures = BulkInsert(session, AnnualIndicator, (*FIGURE_COLUMNS, "updated_at"), keys=("firm_id",))
         self.events = BulkInsert(session, AuditEvent, ("at",), keys=("subject_id", "firm_id"), constants={

@@ -7,6 +7,9 @@ generator. Weights are relative; shares are fractions of all firms.
 from datetime import date
 
 DEMO_PASSWORD = "demo12345"
+# The register went live at the start of the 2021—2023 plan (or two years ago, if later): registrations, cases,
+# pool admissions and label dates spread from here to today, so the plan's years have records of their own.
+HISTORY_START = date(2021, 1, 1)
 
 # code, name, short name (used in firm names), login of its county officer, relative size.
 # The big urban and industrial districts carry most firms; the three mountain counties few.

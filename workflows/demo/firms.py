@@ -77,6 +77,7 @@ def money(x: float) -> Decimal:
 class FirmGenerator:
     def __init__(self, seed: int, *, today: date | None = None, taken: set[str] | None = None):
         self.rng = random.Random(seed)
+        self.label_rng = random.Random(f"demo-labels:{seed}")  # apart, so the firms stay what they were
         self.policy = default_policy()
         self.last_day = min(DATA_END, today) if today else DATA_END
         self.used_codes: set[str] = set(taken or ())
@@ -130,12 +131,22 @@ class FirmGenerator:
             "tech_sme": stage != "individual" and rng.random() < _tech_sme_odds(stage, tech),
             "high_tech": stage != "individual" and rng.random() < _high_tech_odds(stage, tech, industry),
         })
+        row = record.row
+        row["tech_sme_on"] = self.label_day(row["registered_on"]) if row["tech_sme"] else None
+        row["high_tech_on"] = self.label_day(row["registered_on"]) if row["high_tech"] else None
         self.add_indicators(record, per_head, tech)
         latest = record.indicators[-1] if record.indicators else None
         record.row["size_class"] = str(classify_size(
             self.size_rows[industry], employees=latest and latest["employees"],
             revenue=latest and latest["revenue"], total_assets=latest and latest["total_assets"]))
         return record
+
+    def label_day(self, registered_on: date) -> date:
+        """When a 科技型/高新 label was granted: a year or more after registration, mostly since 2018."""
+        first = max(registered_on + timedelta(days=365), date(2018, 1, 1))
+        if first >= self.last_day:
+            return self.last_day
+        return first + timedelta(days=self.label_rng.randrange((self.last_day - first).days + 1))
 
     def registered_on(self, stage: str) -> date:
         year = self.reg_years[stage].pick(self.rng)
