@@ -13,7 +13,7 @@ from models.enums import (
     SizeClass,
     Stage,
 )
-from models.firm import AnnualIndicator, District, Firm
+from models.firm import AnnualIndicator, District, Firm, FirmTag
 from models.importing import ImportRun
 from models.pool import Pool, PoolMembership
 from models.user import ApiToken, User
@@ -29,6 +29,7 @@ __all__ = [
     "CheckRun",
     "District",
     "Firm",
+    "FirmTag",
     "FirmStatus",
     "Flag",
     "ImportRun",
