@@ -43,11 +43,13 @@ def like_pattern(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def name_or_uscc(value: str, session=None):
+def name_or_uscc(value: str, session=None, *, indexes: bool = True):
     """The WHERE clause of the `q` search, on any statement over Firm. With `session`, first one capped
-    count tells a broad part from a narrow one; without, the indexes narrow whatever the part."""
+    count tells a broad part from a narrow one; without, the indexes narrow whatever the part.
+    `indexes=False` where other indexes already narrow the statement to a few thousand firms (a pool's
+    members, the open cases): checking those names costs less than fetching a broad part's candidates."""
     search = Search(value)
-    if session is not None and search.broad(session):
+    if not indexes or (session is not None and search.broad(session)):
         return search.condition()
     return search
 
