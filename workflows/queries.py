@@ -134,6 +134,13 @@ def list_firms(session, actor, filters: dict, page: int, per_page: int) -> Page:
     return Page(list(rows), total or 0, page, per_page)
 
 
+def firm_counts(session, actor) -> dict[tuple[str, str], int]:
+    """{(district code, stage): firms} the actor may see, in one pass over the (district_code, stage)
+    index: the home page's city table, and by summing it, its totals per rung."""
+    stmt = scope_firms(select(Firm.district_code, Firm.stage, func.count()), actor)
+    return {(code, stage): n for code, stage, n in session.execute(stmt.group_by(Firm.district_code, Firm.stage))}
+
+
 def firm_cases(session, firm: Firm) -> list[UpgradeCase]:
     return list(session.scalars(
         select(UpgradeCase).where(UpgradeCase.firm_id == firm.id).order_by(UpgradeCase.opened_at.desc())
