@@ -35,11 +35,13 @@ lint: install
 test: install lint
 	$(BIN)/pytest
 
-# Import throughput at city scale: BENCH_FIRMS firm rows and 3x as many indicator rows (CSV), on SQLite and,
-# when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (postgresql://user@host/db), on PostgreSQL; several minutes.
+# City scale: import throughput (BENCH_FIRMS firm rows and 3x as many indicator rows) and the read paths
+# (search, filters, counts) on SQLite and, when BENCH_DATABASE_URL or TEST_DATABASE_URL is set
+# (postgresql://user@host/db), on PostgreSQL; BENCH_ONLY=search,tags runs some sections alone.
 BENCH_FIRMS ?= 1000000
+BENCH_ONLY ?=
 bench: install
-	$(BIN)/python -m bench.run --firms $(BENCH_FIRMS)
+	$(BIN)/python -m bench.run --firms $(BENCH_FIRMS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

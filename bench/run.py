@@ -4,6 +4,10 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
     python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
+                        [--only import,search,tags,filters,home,pools,members]
+
+The read paths (`--only` search, tags, ...: bench/reads.py) follow the imports, each against a database of
+N demo firms, in-process, side by side with the raw SQL computing the same numbers.
 
 Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
 times are wall-clock times of the whole command (Python start-up, hashing the file and writing the
@@ -152,8 +156,21 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
+    parser.add_argument("--only", default="", help="comma-separated sections: import, and the read paths of "
+                                                   "bench/reads.py (search,tags,filters,home,pools,members); all by default")
+    parser.add_argument("--requests", type=int, default=200, help="requests per read path")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    only = {s for s in args.only.split(",") if s}
+    if not only or "import" in only:
+        bench_imports(args)
+    if not only or only - {"import"}:
+        from bench.reads import run as bench_reads
+
+        bench_reads(args, only - {"import"} or None)
+
+
+def bench_imports(args) -> None:
     print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
     firms, indicators = files_for(args.firms, args.work / "data")
     results = []
