@@ -36,14 +36,14 @@ def _count_and_page(where: str, params: dict, *, page: int = 1) -> list[tuple[st
 def raw_search(dialect: str, q: str, broad: bool) -> list[tuple[str, dict]]:
     """The `q` search by hand: the candidates from the name index (its trigrams, or the two-character pieces)
     and the USCC index, checked by the condition itself; a broad part by the condition alone (a scan)."""
-    params = {"q": q, "pat": _escape(q), "phrase": '"' + q.replace('"', '""') + '"'}
+    params = _params(q)
     escape = " ESCAPE '\\'" if dialect == "sqlite" else ""
     condition = f"name LIKE :pat{escape}"
     code = uscc_prefix(q)
     if code:
         condition = f"({condition} OR (uscc >= :lo AND uscc < :hi))"
         params.update(lo=code, hi=code[:-1] + chr(ord(code[-1]) + 1))
-    candidates = None if broad or (dialect == "postgresql" and len(q) >= 3) else _candidates(dialect, q)
+    candidates = None if broad else _candidates(dialect, q)
     if candidates is None:
         where = condition
     elif not code:
@@ -55,12 +55,20 @@ def raw_search(dialect: str, q: str, broad: bool) -> list[tuple[str, dict]]:
     return _count_and_page(where, params)
 
 
-def _candidates(dialect: str, q: str) -> str:
+def _params(q: str) -> dict:
+    return {"q": q, "pat": _escape(q), "phrase": q.replace('"', '""'), "pair": (q + "\x01").replace('"', '""')}
+
+
+def _candidates(dialect: str, q: str) -> str | None:
+    """The name index's ids for q, or None where the condition alone is cheapest (see workflows/search.py)."""
+    if dialect == "sqlite":
+        if len(q) == 1:
+            return None
+        table, param = ("firms_name_fts", "phrase") if len(q) >= 3 else ("firms_name_pairs", "pair")
+        return f"SELECT rowid FROM {table} WHERE {table} MATCH '\"' || :{param} || '\"'"
     if len(q) >= 3:
-        return "SELECT rowid FROM firms_name_fts WHERE firms_name_fts MATCH :phrase"
-    piece = "lower(:q)" if dialect == "sqlite" else "CAST(:q AS text)"
-    last = "char(1114111)" if dialect == "sqlite" else "chr(1114111)"
-    where = f"gram = {piece}" if len(q) == 2 else f"gram BETWEEN {piece} AND {piece} || {last}"
+        return None
+    where = "gram = CAST(:q AS text)" if len(q) == 2 else "gram BETWEEN CAST(:q AS text) AND CAST(:q AS text) || chr(1114111)"
     return f"SELECT firm_id FROM firm_name_grams WHERE {where}"
 
 
@@ -80,13 +88,11 @@ def _sample_firms(conn, k: int, seed: int) -> list[tuple[str, str]]:
 
 
 def _matches_more_than(conn, dialect: str, q: str, limit: int) -> bool:
-    """Whether q's candidates (or, on PostgreSQL for 3+ characters, its matches) number more than `limit`,
+    """Whether q's index candidates (or, where no index narrows it, its matches) number more than `limit`,
     counted no further."""
-    params = {"q": q, "pat": _escape(q), "phrase": '"' + q.replace('"', '""') + '"'}
-    if dialect == "postgresql" and len(q) >= 3:
-        inner = "SELECT 1 FROM firms WHERE name LIKE :pat"
-    else:
-        inner = _candidates(dialect, q)
+    params = _params(q)
+    escape = " ESCAPE '\\'" if dialect == "sqlite" else ""
+    inner = _candidates(dialect, q) or f"SELECT 1 FROM firms WHERE name LIKE :pat{escape}"
     return conn.execute(text(f"SELECT count(*) FROM ({inner} LIMIT {limit + 1}) AS capped"), params).scalar() > limit
 
 

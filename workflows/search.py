@@ -10,8 +10,9 @@ the rows it is checked on (migration 0008 builds the indexes and the database ke
 candidates never miss a firm that matches):
 - three characters and more: PostgreSQL's pg_trgm index answers the LIKE itself; on SQLite the candidates
   come from the FTS5 trigram table `firms_name_fts`;
-- one or two characters (trigrams need three): candidates from `firm_name_grams`, each name's two-character
-  pieces and its last character, lower-cased on SQLite as its LIKE compares;
+- two characters (trigrams need three): on SQLite from `firms_name_pairs`, each name's two-character pieces
+  indexed as trigrams "ab\x01"; on PostgreSQL from `firm_name_grams`, each name's two-character pieces and
+  its last character, which also answers one character (SQLite scans for one character);
 - a USCC or its start: a range on the unique index of `firms.uscc`.
 Given a session, the search first counts the name's candidates up to `BROAD`: a part matching more (“有限公司”,
 “杭州”, most single characters) is answered by the plain scan, cheaper than fetching that many rows one by
@@ -34,7 +35,9 @@ from workflows.rules.uscc import uscc_prefix
 BROAD = {"sqlite": 100_000, "postgresql": 30_000}
 TRIGRAM = 3
 _FTS = table("firms_name_fts", column("rowid"))
-_GRAMS = table("firm_name_grams", column("gram"), column("firm_id"))
+_PAIRS = table("firms_name_pairs", column("rowid"))  # SQLite: each two-character piece as the trigram "ab\x01"
+PAIR_END = "\x01"
+_GRAMS = table("firm_name_grams", column("gram"), column("firm_id"))  # PostgreSQL: the pieces, one row each
 _LAST_CHAR = "\U0010ffff"
 
 
@@ -76,16 +79,17 @@ class Search(ColumnElement):
 
     def name_candidates(self, dialect: str):
         """Ids of every firm whose name may contain the value (perhaps a few more), from the name indexes;
-        None on PostgreSQL for three characters and more, whose trigram index answers LIKE itself."""
+        None where no index helps: on PostgreSQL for three characters and more, whose trigram index answers
+        LIKE itself, and on SQLite for a single character (a scan: most characters are in many names)."""
         if len(self.value) >= TRIGRAM:
             if dialect == "postgresql":
                 return None
-            phrase = '"' + self.value.replace('"', '""') + '"'
-            return select(_FTS.c.rowid).where(literal_column("firms_name_fts").match(phrase))
-        piece = func.lower(self.value) if dialect == "sqlite" else self.value
+            return _fts_match(_FTS, "firms_name_fts", self.value)
+        if dialect != "postgresql":
+            return _fts_match(_PAIRS, "firms_name_pairs", self.value + PAIR_END) if len(self.value) == 2 else None
         if len(self.value) == 2:
-            return select(_GRAMS.c.firm_id).where(_GRAMS.c.gram == piece)
-        return select(_GRAMS.c.firm_id).where(_GRAMS.c.gram.between(piece, piece + _LAST_CHAR))  # starting so
+            return select(_GRAMS.c.firm_id).where(_GRAMS.c.gram == self.value)
+        return select(_GRAMS.c.firm_id).where(_GRAMS.c.gram.between(self.value, self.value + _LAST_CHAR))
 
     def narrowed(self, dialect: str):
         """The condition with its candidates: SQLite unites the name's and the USCC range's index lookups
@@ -109,6 +113,11 @@ class Search(ColumnElement):
             return False
         limit = BROAD.get(dialect, BROAD["postgresql"])
         return session.scalar(select(func.count()).select_from(names.limit(limit + 1).subquery())) > limit
+
+
+def _fts_match(fts, name: str, text: str):
+    """Rowids of an FTS5 table holding `text` as a phrase (its quotes doubled, so any character is literal)."""
+    return select(fts.c.rowid).where(literal_column(name).match('"' + text.replace('"', '""') + '"'))
 
 
 def _after(code: str) -> str:

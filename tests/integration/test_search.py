@@ -175,7 +175,7 @@ def test_the_migration_builds_the_indexes_for_stored_firms_and_downgrade_removes
     context = MigrationContext.configure(session.connection())
     with Operations.context(context):
         migration.downgrade()
-        tables = {"firm_name_grams", "firm_tags", "firms_name_fts"}
+        tables = {"firm_name_grams", "firm_tags", "firms_name_fts", "firms_name_pairs"}
         assert not tables & set(session.connection().dialect.get_table_names(session.connection()))
         session.execute(text("UPDATE firms SET name = name || '（迁移前）' WHERE id = :id"), {"id": register[1].id})
         migration.upgrade()
