@@ -9,9 +9,7 @@ from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import is_scoped
 from workflows.rules.fields import clean_bool
-from workflows.search import name_or_uscc
-
-__all__ = ["name_or_uscc"]  # the `q` search lives in workflows.search; the lists import it from here too
+from workflows.search import name_or_uscc  # its home is workflows.search; the other lists import it from here
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
            "serious_violation", "tech_sme", "high_tech")
