@@ -98,19 +98,21 @@ SQLITE_DOWN = (
 
 PG_TAGS = ("SELECT DISTINCT {id}, t.tag FROM {source} CROSS JOIN LATERAL json_array_elements_text("
            "CASE WHEN json_typeof({tags}) = 'array' THEN {tags} ELSE '[]'::json END) AS t(tag)")
-PG_GRAMS = ("SELECT DISTINCT substr({name}, i, 2), {id} FROM {source}"
+PG_GRAMS = ("SELECT DISTINCT substr({name}, i, 2) COLLATE \"C\", {id} FROM {source}"
             " CROSS JOIN LATERAL generate_series(1, length({name})) AS i")
 PG_UP = (
     'CREATE TABLE firm_name_grams (gram text COLLATE "C" NOT NULL, firm_id integer NOT NULL)',
     "INSERT INTO firm_name_grams (gram, firm_id) " + PG_GRAMS.format(name="f.name", id="f.id", source="firms f"),
     "ALTER TABLE firm_name_grams ADD CONSTRAINT pk_firm_name_grams PRIMARY KEY (gram, firm_id)",
     "INSERT INTO firm_tags (firm_id, tag) " + PG_TAGS.format(id="f.id", source="firms f", tags="f.tags"),
+    # New firms' ids are new (a sequence; TRUNCATE empties the pieces too): no conflict to check for. In key
+    # order, a million-row import writes the b-tree leaf by leaf instead of at random (a sixth of the cost).
     """CREATE FUNCTION firms_search_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
     BEGIN
         INSERT INTO firm_name_grams (gram, firm_id) """
-    + PG_GRAMS.format(name="n.name", id="n.id", source="new_firms n") + """ ON CONFLICT DO NOTHING;
+    + PG_GRAMS.format(name="n.name", id="n.id", source="new_firms n") + """ ORDER BY 1, 2;
         INSERT INTO firm_tags (firm_id, tag) """ + PG_TAGS.format(id="n.id", source="new_firms n", tags="n.tags")
-    + """ ON CONFLICT DO NOTHING;
+    + """;
         RETURN NULL;
     END $$""",
     """CREATE FUNCTION firms_search_updated() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
