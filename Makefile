@@ -36,12 +36,14 @@ lint: install
 test: install lint
 	$(BIN)/pytest
 
-# Import throughput at city scale: BENCH_FIRMS firm rows and 3x as many indicator rows (CSV), on SQLite and,
-# when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (postgresql://user@host/db), on PostgreSQL; several minutes.
-# Then the 成长之星 screening over the same register (bench/star.py, runnable alone).
+# City scale: import throughput (BENCH_FIRMS firm rows and 3x as many indicator rows) and the read paths
+# (search, filters, counts) on SQLite and, when BENCH_DATABASE_URL or TEST_DATABASE_URL is set
+# (postgresql://user@host/db), on PostgreSQL; BENCH_ONLY=search,tags runs some sections alone.
+# The scheduled checks and the 成长之星 screening too (bench/checks.py, bench/star.py, runnable alone).
 BENCH_FIRMS ?= 1000000
+BENCH_ONLY ?=
 bench: install
-	$(BIN)/python -m bench.run --firms $(BENCH_FIRMS)
+	$(BIN)/python -m bench.run --firms $(BENCH_FIRMS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 	$(BIN)/python -m bench.star --firms $(BENCH_FIRMS)
 
 clean:

@@ -3,10 +3,13 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 (bench/raw.py) into another fresh schema of the same database. Prints rows/s, peak memory (the child
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
-    python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...] [--only import|checks]
+    python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
+                        [--only import,checks,search,tags,filters,home,pools,members]
 
 The `checks` section (bench/checks.py) loads the same rows raw into a fresh schema, adds pool members, cases
 and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query.
+The read paths (search, tags, ...: bench/reads.py) follow, each against a database of N demo firms,
+in-process, side by side with the raw SQL computing the same numbers.
 
 Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
 times are wall-clock times of the whole command (Python start-up, hashing the file and writing the
@@ -29,6 +32,7 @@ from bench.generate import files_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("import", "checks")
+READ_SECTIONS = ("search", "tags", "filters", "home", "pools", "members")  # bench/reads.py
 PYTHON = sys.executable
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
@@ -180,10 +184,25 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
-    parser.add_argument("--only", choices=SECTIONS, help="run one section (default: all)")
+    parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS + READ_SECTIONS)
+                        + "; all by default")
+    parser.add_argument("--requests", type=int, default=200, help="requests per read path")
     args = parser.parse_args()
-    sections = [args.only] if args.only else list(SECTIONS)
+    only = {s for s in args.only.split(",") if s}
+    if only - set(SECTIONS) - set(READ_SECTIONS):
+        parser.error(f"unknown sections: {', '.join(sorted(only - set(SECTIONS) - set(READ_SECTIONS)))}")
+    sections = only or set(SECTIONS) | set(READ_SECTIONS)
     args.work.mkdir(parents=True, exist_ok=True)
+    if sections & set(SECTIONS):
+        bench_batches(args, sections)
+    if sections & set(READ_SECTIONS):
+        from bench.reads import run as bench_reads
+
+        bench_reads(args, (sections & set(READ_SECTIONS)) if only else None)
+
+
+def bench_batches(args, sections: set[str]) -> None:
+    """The batch work on one generated register: imports, then the scheduled checks."""
     print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
     firms, indicators = files_for(args.firms, args.work / "data")
     backends = []

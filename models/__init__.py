@@ -15,7 +15,7 @@ from models.enums import (
     Stage,
 )
 from models.exporting import ExportJob
-from models.firm import AnnualIndicator, District, Firm
+from models.firm import AnnualIndicator, District, Firm, FirmTag
 from models.importing import ImportRun
 from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure
 from models.pool import Pool, PoolMembership
@@ -37,6 +37,7 @@ __all__ = [
     "District",
     "ExportJob",
     "Firm",
+    "FirmTag",
     "Honour",
     "FirmStatus",
     "Flag",

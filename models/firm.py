@@ -22,6 +22,10 @@ class District(Base):
 
 
 class Firm(Base):
+    """A firm of the register. Its name is searched through indexes the database keeps in step (migration
+    0008, workflows/search.py): on PostgreSQL a pg_trgm index and the generated column `name_grams` (not
+    mapped: the database computes it), on SQLite the tables `firms_name_fts` and `firm_name_grams`."""
+
     __tablename__ = "firms"
     __table_args__ = (
         Index("ix_firms_district_stage", "district_code", "stage"),
@@ -31,17 +35,17 @@ class Firm(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    legal_form: Mapped[str] = mapped_column(String(20))
+    legal_form: Mapped[str] = mapped_column(String(20), index=True)
     stage: Mapped[Stage] = mapped_column(String(20), index=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
     industry: Mapped[str] = mapped_column(String(5), index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     registered_on: Mapped[date | None]
     status: Mapped[FirmStatus] = mapped_column(String(20), default=FirmStatus.ACTIVE, index=True)
-    abnormal: Mapped[bool] = mapped_column(default=False)
-    serious_violation: Mapped[bool] = mapped_column(default=False)
-    tech_sme: Mapped[bool] = mapped_column(default=False)
-    high_tech: Mapped[bool] = mapped_column(default=False)
+    abnormal: Mapped[bool] = mapped_column(default=False, index=True)
+    serious_violation: Mapped[bool] = mapped_column(default=False, index=True)
+    tech_sme: Mapped[bool] = mapped_column(default=False, index=True)
+    high_tech: Mapped[bool] = mapped_column(default=False, index=True)
     # The day each label was granted (认定日期), when known: the plan counts labels new in its period by it.
     tech_sme_on: Mapped[date | None] = mapped_column(index=True)
     high_tech_on: Mapped[date | None] = mapped_column(index=True)
@@ -59,6 +63,20 @@ class Firm(Base):
     @property
     def latest_indicator(self) -> "AnnualIndicator | None":
         return self.indicators[0] if self.indicators else None
+
+
+class FirmTag(Base):
+    """One row per 八大万亿产业 tag of a firm: `Firm.tags` in a form an index can answer (`tags=culture`).
+
+    Written only by the database's triggers (migration 0008) whenever a firm's tags are inserted or changed,
+    by any path (ORM, import SQL, demo COPY); rows go with their firm (ON DELETE CASCADE). Never write it.
+    """
+
+    __tablename__ = "firm_tags"
+    __table_args__ = (Index("ix_firm_tags_tag_firm", "tag", "firm_id"),)
+
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firms.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class AnnualIndicator(Base):

@@ -19,12 +19,13 @@ def create_app(config=Config) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from models import db
-    from pool.db_events import install_sqlite_pragmas
+    from pool.db_events import install_postgresql_settings, install_sqlite_pragmas
     from pool.extensions import csrf, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
+        install_postgresql_settings(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -1,5 +1,5 @@
-"""SQLite connection settings: the database file's folder exists, foreign keys are enforced, locks are
-waited on instead of failing at once."""
+"""Connection settings. SQLite: the database file's folder exists, foreign keys are enforced, locks are
+waited on instead of failing at once. PostgreSQL: every query is planned with its own values."""
 
 from pathlib import Path
 
@@ -34,3 +34,15 @@ def sqlite_folder(url: URL) -> Path | None:
     if url.database in (None, "", ":memory:") or url.query.get("uri"):
         return None
     return Path(url.database).absolute().parent
+
+
+def install_postgresql_settings(engine: Engine) -> None:
+    """psycopg prepares a statement on the server after its fifth run, and PostgreSQL then may plan it once
+    for any values (a generic plan): `name LIKE $1` planned without its pattern cannot use the name index,
+    and a search then scans a million rows. Unnamed statements are planned for the values they carry."""
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def _plan_with_values(_dialect, _record, _cargs, cparams):
+        cparams.setdefault("prepare_threshold", None)

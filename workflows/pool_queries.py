@@ -74,7 +74,7 @@ def filter_members(stmt, filters: dict):
         if key == "district":
             stmt = stmt.where(Firm.district_code == value)
         elif key == "q":
-            stmt = stmt.where(name_or_uscc(value))
+            stmt = stmt.where(name_or_uscc(value, indexes=False))  # a pool's members: a few thousand
         else:
             stmt = stmt.where(getattr(PoolMembership, key) == value)
     return stmt
@@ -207,7 +207,7 @@ def review_stmt(actor, filters: ReviewFilters = ReviewFilters()):
     if filters.pool_id is not None:
         stmt = stmt.where(PoolMembership.pool_id == filters.pool_id)
     if filters.q:
-        stmt = stmt.where(name_or_uscc(filters.q))
+        stmt = stmt.where(name_or_uscc(filters.q, indexes=False))  # pending nominations: a few thousand
     if filters.district and not is_scoped(actor):
         stmt = stmt.where(Firm.district_code == filters.district)
     return stmt
@@ -254,7 +254,7 @@ def nomination_candidates(session, actor, pool: Pool, today: date, *, q: str | N
     else:
         stmt = stmt.where(_county_admitted_clause())
     if q:
-        stmt = stmt.where(name_or_uscc(q))
+        stmt = stmt.where(name_or_uscc(q, session))
     if only_open:
         active = exists().where(PoolMembership.firm_id == Firm.id, PoolMembership.level == pool.level,
                                 PoolMembership.is_active)

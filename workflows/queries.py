@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import func, select
 
-from models import AuditEvent, Firm, UpgradeCase
+from models import AuditEvent, Firm, FirmTag, UpgradeCase
 from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import is_scoped
 from workflows.rules.fields import clean_bool
+from workflows.search import name_or_uscc  # its home is workflows.search; the other lists import it from here
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
            "serious_violation", "tech_sme", "high_tech")
@@ -95,35 +96,47 @@ def firm_filters(args) -> dict:
     return clean
 
 
-def name_or_uscc(value: str):
-    """The `q` search every list offers: part of the name (LIKE wildcards taken literally) or the whole USCC."""
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(Firm.name.like(f"%{escaped}%", escape="\\"), Firm.uscc == value.upper())
-
-
-def filtered_firms(actor, filters: dict):
+def filtered_firms(actor, filters: dict, session=None):
+    """Every filter is answered from an index: the district, stage, status, size class, 组织形式 and marker
+    columns are indexed, an industry prefix is a range on its index, a tag is looked up in `firm_tags`, and
+    `q` goes to the name and USCC indexes (`workflows.search`; `session` lets SQLite judge a broad part)."""
     stmt = scope_firms(select(Firm), actor)
     for key, value in filters.items():
         if key == "district":
             stmt = stmt.where(Firm.district_code == value)
         elif key == "industry":
-            stmt = stmt.where(Firm.industry.startswith(value))
+            stmt = stmt.where(*industry_prefix(value))
         elif key == "tags":
-            stmt = stmt.where(cast(Firm.tags, String).like(f'%"{value}"%'))
+            stmt = stmt.where(Firm.id.in_(select(FirmTag.firm_id).where(FirmTag.tag == value)))
         elif key == "q":
-            stmt = stmt.where(name_or_uscc(value))
+            stmt = stmt.where(name_or_uscc(value, session))
         else:
             stmt = stmt.where(getattr(Firm, key) == value)
     return stmt
 
 
+def industry_prefix(code: str) -> tuple:
+    """GB/T 4754 codes starting with `code` (upper-case letters and digits) as a range on the industry index:
+    what `LIKE 'C3%'` means, but PostgreSQL (outside the C locale) and SQLite (case-blind LIKE) can only
+    answer the range from a plain index."""
+    return Firm.industry >= code, Firm.industry < code[:-1] + chr(ord(code[-1]) + 1)
+
+
 def list_firms(session, actor, filters: dict, page: int, per_page: int) -> Page:
-    stmt = filtered_firms(actor, filters)
+    """The page's ids first, then their rows: a firm row is loaded with its district (a joined load), and
+    joining and sorting every match's row to keep 20 costs more than the search when thousands match."""
+    stmt = filtered_firms(actor, filters, session)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(
-        stmt.order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    ids = stmt.with_only_columns(Firm.id).order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)
+    rows = session.scalars(select(Firm).where(Firm.id.in_(ids)).order_by(Firm.id)).all()
     return Page(list(rows), total or 0, page, per_page)
+
+
+def firm_counts(session, actor) -> dict[tuple[str, str], int]:
+    """{(district code, stage): firms} the actor may see, in one pass over the (district_code, stage)
+    index: the home page's city table, and by summing it, its totals per rung."""
+    stmt = scope_firms(select(Firm.district_code, Firm.stage, func.count()), actor)
+    return {(code, stage): n for code, stage, n in session.execute(stmt.group_by(Firm.district_code, Firm.stage))}
 
 
 def firm_cases(session, firm: Firm) -> list[UpgradeCase]:

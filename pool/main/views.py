@@ -9,14 +9,14 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from models import District, Firm, UpgradeCase, User, db
+from models import District, UpgradeCase, User, db
 from models.enums import FLAG_KIND_LABELS, Role, Stage
 from pool.nav import active_section
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.inbox.queries import open_counts
 from workflows.ladder import CASE_LABELS
 from workflows.permissions import can, is_scoped, may_read_domain
-from workflows.queries import scope_firms
+from workflows.queries import firm_counts, scope_firms
 
 bp = Blueprint("main", __name__)
 
@@ -26,10 +26,8 @@ bp = Blueprint("main", __name__)
 def home():
     if not may_read_domain(current_user):  # the admin: users and tokens, no domain
         return _admin_home()
-    stage_counts = dict(db.session.execute(
-        scope_firms(select(Firm.stage, func.count()), current_user).group_by(Firm.stage)
-    ).all())
-    stages = [(s, stage_counts.get(s.value, 0)) for s in Stage]
+    counts = firm_counts(db.session, current_user)
+    stages = [(s, sum(n for (_code, stage), n in counts.items() if stage == s.value)) for s in Stage]
     officer = is_scoped(current_user)
     return render_template(
         "main/home.html",
@@ -37,7 +35,7 @@ def home():
         total=sum(n for _, n in stages),
         open_cases=_open_cases(),
         district=db.session.get(District, current_user.district_code) if officer else None,
-        by_district=None if officer else _by_district(),
+        by_district=None if officer else _by_district(counts),
         flag_counts=_flag_counts(),
     )
 
@@ -67,12 +65,8 @@ def _flag_counts() -> list[tuple[str, str, int]] | None:
             if counts.get(kind.value)]
 
 
-def _by_district() -> list[dict]:
+def _by_district(counts: dict) -> list[dict]:
     """Every district's firms per rung, for the city view; each number links to its list."""
-    rows = db.session.execute(
-        select(Firm.district_code, Firm.stage, func.count()).group_by(Firm.district_code, Firm.stage)
-    ).all()
-    counts = {(code, stage): n for code, stage, n in rows}
     districts = db.session.scalars(select(District).order_by(District.sort_order, District.code))
     return [
         {"district": d, "counts": [counts.get((d.code, s.value), 0) for s in Stage],

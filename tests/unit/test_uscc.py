@@ -11,6 +11,7 @@ from workflows.rules.uscc import (
     is_valid_uscc,
     make_uscc,
     org_check_char,
+    uscc_prefix,
     validate_uscc,
 )
 
@@ -182,3 +183,15 @@ def test_make_uscc_random_round_trip():
 def test_make_uscc_rejects_bad_parts(args):
     with pytest.raises(ValueError):
         make_uscc(*args)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("91", "91"), (" 91330106ma ", "91330106MA"), ("913301", "913301"), ("Y1", "Y1"), ("ab", "AB"),
+    ("91330106MA2AAAAA1X", "91330106MA2AAAAA1X"), ("B1330106MA2AAAAA1X", "B1330106MA2AAAAA1X"),
+    ("9", None), ("B1", None), ("APPLE", None), ("9133A1", None), ("91I", None), ("科技", None),
+    ("91330106MA2AAAAA1X0", None),
+])
+def test_uscc_prefix_reads_the_start_of_a_code_not_words_or_numbers_in_names(text, expected):
+    """What a search box looks up by code: two or more code characters, an authority code first, digits
+    where the area code stands; a whole 18-character code always (the old exact lookup)."""
+    assert uscc_prefix(text) == expected

@@ -21,6 +21,9 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 USCC_LENGTH = 18
+# Position 1, the registration authority (登记管理部门代码, GB 32100-2015 table 1): 1 机构编制, 2 外交, 3 司法行政,
+# 4 文化, 5 民政, 6 旅游, 7 宗教, 8 工会, 9 市场监管（工商）, A 中央军委改革和编制办公室, N 农业, Y 其他.
+REGISTRATION_AUTHORITIES = "123456789ANY"
 
 
 class UsccError(ValueError):
@@ -133,6 +136,20 @@ def is_valid_uscc(code: str, allow_list: Collection[str] = frozenset()) -> bool:
     except UsccError:
         return False
     return True
+
+
+def uscc_prefix(text: str) -> str | None:
+    """The text upper-cased if it reads as the first characters of a USCC, else None: what a search box
+    should look up by code. A whole code (18 characters of the code set) always qualifies, as exact lookups
+    always did; a shorter part needs at least two characters, a registration-authority code first and digits
+    where the area code (positions 3–8) stands, so that ordinary words and numbers in names do not."""
+    code = normalise_uscc(text)
+    if len(code) < 2 or len(code) > USCC_LENGTH or any(ch not in _VALUES for ch in code):
+        return None
+    if len(code) == USCC_LENGTH:
+        return code
+    area = code[2:8]
+    return code if code[0] in REGISTRATION_AUTHORITIES and (not area or area.isdigit()) else None
 
 
 def make_uscc(dept_kind: str, area: str, body8: str) -> str:
