@@ -107,12 +107,18 @@ def run(session, today: date, policy: Policy) -> CheckResult:
                        skipped={SKIP_TREND: examined - trend} if examined > trend else {})
 
 
+def no_figures_since(today: date, years: int) -> date:
+    """The first day of the last `years` completed years: a firm registered before it (or of unknown
+    registration date) is expected to have filed figures for them."""
+    return date(today.year - years, 1, 1)
+
+
 def _no_figures(flagged, c, today: date, years: int):
     last = today.year - 1
-    first = last - years + 1
+    since = no_figures_since(today, years)
     a = AnnualIndicator
-    none = ~exists().where(a.firm_id == c.firm_id, a.year.between(first, last))
-    old_enough = or_(c.registered_on.is_(None), c.registered_on < date(first, 1, 1))
+    none = ~exists().where(a.firm_id == c.firm_id, a.year.between(since.year, last))
+    old_enough = or_(c.registered_on.is_(None), c.registered_on < since)
     return flagged(FlagKind.REMOVAL, none, old_enough, rule="removal.no_figures", value=literal(years),
                    year=literal(last))
 

@@ -15,23 +15,17 @@ import multiprocessing
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 from itertools import islice
 
 from sqlalchemy import Date, DateTime, func, select
 
 from models import AnnualIndicator, AuditEvent, Firm
 from workflows.demo.cases import CasePool
-from workflows.demo.data import HISTORY_START
+from workflows.demo.data import go_live_day
 from workflows.demo.firms import FirmRecord, generate_firms
 
 CHUNK = 10_000
-GO_LIVE_DAYS = 730  # the register "went live" two years before now at the latest: older firms were loaded then
-
-
-def go_live_day(now: datetime) -> date:
-    """The day the demo register went live: 2021-01-01, so the plan's years have records of their own."""
-    return min(HISTORY_START, (now - timedelta(days=GO_LIVE_DAYS)).date())
 FIRM_COLUMNS = ("uscc", "name", "legal_form", "stage", "district_code", "industry", "tags", "registered_on",
                 "status", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class", "tech_sme_on",
                 "high_tech_on")

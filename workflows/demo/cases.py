@@ -6,8 +6,11 @@ to 规上, a 注销+设立 个转企 left a successor firm behind, and so on. Ca
 ``MAX_CASES``), so the engine's per-step cost stays a small part of the run.
 
 The county officer of the firm's district takes every step their role allows; the city staff user takes
-the approving ones. Timestamps lie in office hours over the past months, in step order, after the firm
-entered the register; ``state_entered_at`` is set by the engine from the last state-changing step.
+the approving ones. Timestamps lie in office hours, in step order, after the firm entered the register:
+a case still open today was opened in the past months (so the waits and overdue reminders look like a
+working office's), a closed one (completed, abandoned, terminated) at any time since the register went live
+(``go_live_day``: 2021-01-01), so the plan's years carry completed upgrades of their own.
+``state_entered_at`` is set by the engine from the last state-changing step.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from workflows.demo.data import (
     REASONS,
     SCENARIOS,
     SKIP_BOARDS,
+    go_live_day,
 )
 from workflows.ladder import open_case
 from workflows.machine import fire
@@ -134,7 +138,7 @@ def _walk(session, rng: random.Random, firm: Firm, kind: str, scenario: str, use
     workflow = CASE_WORKFLOWS[kind]
     board = _board(rng, scenario)
     actions = _script(rng, workflow, kind, scenario)
-    times = _timeline(rng, firm.created_at, now, len(actions))
+    times = _timeline(rng, firm.created_at, now, len(actions), closed=_ends_closed(workflow, actions))
     officer = users["officers"][firm.district_code]
     case = open_case(session, firm, kind, actor=officer, now=times[0], comment=COMMENTS["open"])
     for action, at in zip(actions, times[1:], strict=True):
@@ -201,11 +205,25 @@ def _new_code(session, rng: random.Random, firm: Firm) -> str:
             return code
 
 
-def _timeline(rng: random.Random, created_at: datetime, now: datetime, steps: int) -> list[datetime]:
-    """The opening and each step, in order, on office-hour times between entry and yesterday."""
-    first = max(created_at.date() + timedelta(days=1), (now - timedelta(days=rng.uniform(
-        30 + 25 * steps, 90 + 60 * steps))).date())
-    days = max(1, (now.date() - first).days - 1)  # the last step falls no later than yesterday
+def _ends_closed(workflow, actions: list[str]) -> bool:
+    state = workflow.initial
+    for action in actions:
+        state = workflow.edge(state, action)[0]
+    return workflow.states[state].final
+
+
+def _timeline(rng: random.Random, created_at: datetime, now: datetime, steps: int,
+              closed: bool = False) -> list[datetime]:
+    """The opening and each step, in order, on office-hour times between entry and yesterday. An open case
+    began in the past months; a closed one took as long, at any time since the firm entered the register
+    (and the register went live)."""
+    span = rng.uniform(30 + 25 * steps, 90 + 60 * steps)
+    entered = max(created_at.date(), go_live_day(now)) + timedelta(days=1)
+    first = max(entered, (now - timedelta(days=span)).date())
+    if closed and first > entered:  # slide the whole case back to a random moment since entry
+        first -= timedelta(days=int(rng.random() * (first - entered).days))
+    end = min(now.date(), first + timedelta(days=int(span) + 1)) if closed else now.date()
+    days = max(1, (end - first).days - 1)  # the last step falls no later than yesterday
     moments = [0.05 * rng.random(), *sorted(0.05 + rng.random() * (days - 0.05) for _ in range(steps))]
     start = datetime.combine(first, time(1, 0))  # 09:00 in Hangzhou, stored as UTC
     return [start + timedelta(days=int(x), seconds=int(28_800 * (x - int(x)))) for x in moments]

@@ -4,12 +4,18 @@ Plain data, so a reviewer can judge the realism at a glance and tune a share wit
 generator. Weights are relative; shares are fractions of all firms.
 """
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 DEMO_PASSWORD = "demo12345"
 # The register went live at the start of the 2021—2023 plan (or two years ago, if later): registrations, cases,
 # pool admissions and label dates spread from here to today, so the plan's years have records of their own.
 HISTORY_START = date(2021, 1, 1)
+GO_LIVE_DAYS = 730  # the register "went live" two years before now at the latest: older firms were loaded then
+
+
+def go_live_day(now: datetime) -> date:
+    """The day the demo register went live: 2021-01-01, so the plan's years have records of their own."""
+    return min(HISTORY_START, (now - timedelta(days=GO_LIVE_DAYS)).date())
 
 # code, name, short name (used in firm names), login of its county officer, relative size.
 # The big urban and industrial districts carry most firms; the three mountain counties few.

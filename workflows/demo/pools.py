@@ -35,8 +35,11 @@ from sqlalchemy import and_, case, exists, or_, select
 
 from models import AnnualIndicator, Firm, Pool, PoolMembership, UpgradeCase
 from models.enums import EndReason, FirmStatus, PoolLevel, SizeClass, Stage
-from workflows.demo.bulk import GO_LIVE_DAYS
+from workflows.checks.hygiene import no_figures_since
+from workflows.checks.settings import checks_policy
+from workflows.demo.data import go_live_day
 from workflows.demo.pools_write import ACTIONS, write_members
+from workflows.policy import default_policy
 from workflows.pools import all_pools, apply_split, eligible_clause, pool_counts, propose_split
 from workflows.rules.batch import intake_batch
 from workflows.timefmt import local_date
@@ -129,6 +132,8 @@ class Planner:
         self.users = {"city": Actor(users["city"].id, users["city"].username),
                       "officers": {code: Actor(u.id, u.username) for code, u in users["officers"].items()}}
         self.last = now.date() - timedelta(days=1)  # every step falls no later than yesterday
+        years = int(checks_policy(default_policy()).hygiene["no_figures_years"])
+        self.figures_due = no_figures_since(local_date(now), years)
 
     def plan(self, session, today: date) -> list[Member]:
         pools = {p.district_code: p for p in all_pools(session)}
@@ -166,7 +171,8 @@ class Planner:
             rng.shuffle(fit)
             take = max(1, round(n_removed * weight))
             out += [self.county_member(pool, c, "removed", reason) for c in fit[:take]]
-            out += [self.county_member(pool, c, "admitted") for c in fit[take:take + max(1, round(take * UNNOTICED))]]
+            unnoticed = [c for c in fit[take:] if self.flagged_for(reason, c)][:max(1, round(take * UNNOTICED))]
+            out += [self.county_member(pool, c, "admitted") for c in unnoticed]
         for c in ended.get(EndReason.OUTGREW_SMALL, []):
             if c.start <= last - timedelta(days=120):
                 state = "admitted" if rng.random() < UNNOTICED else "graduated"
@@ -263,6 +269,12 @@ class Planner:
 
     # --- helpers ---------------------------------------------------------------------------------------
 
+    def flagged_for(self, reason: str, c: Candidate) -> bool:
+        """Whether pool_hygiene flags a member that left the rules for `reason`: every reason but missing
+        figures, which it flags only for a firm registered before the years it reads (a younger one has
+        outgrown the 新设 allowance of the eligibility rule, yet owes no figures the check would miss)."""
+        return reason != EndReason.INELIGIBLE or c.registered_on is None or c.registered_on < self.figures_due
+
     def at(self, lo: date, hi: date) -> datetime:
         """A moment in office hours (09:00–17:00 Hangzhou, stored as UTC) on a day between lo and hi."""
         x = self.rng.random() * (max(0, (hi - lo).days) + 1)  # one draw: the day and the moment in it
@@ -287,7 +299,7 @@ def candidates(session, now: datetime, today: date) -> tuple[dict, dict]:
     counts by); ineligible firms are sorted by the reason they would have left the pool for, in SQL too.
     Plain tuples and no per-row Python rule: 100,000 rows must take a fraction of a second.
     """
-    go_live = (now - timedelta(days=GO_LIVE_DAYS)).date()
+    go_live = go_live_day(now)
     eligible_now = eligible_clause(today)
     has_rows = exists().where(AnnualIndicator.firm_id == Firm.id)
     reason = case(
