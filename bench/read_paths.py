@@ -110,7 +110,7 @@ def search_paths(conn, dialect: str):
         broad = _matches_more_than(conn, dialect, q, n // 100)
         kind = "1" if length == 1 else "broad" if broad else "2" if length == 2 else "3+"
         parts[kind].append(q)
-    latin = ["AB", "abc", "Tech", "100%", "a_b", "C\\D", "Z", "5G", "a", "2023"]
+    latin = ["AB", "abc", "Tech", "100%", "a_b", "C\\D", "ab%", "5G", "Xy", "2023"]  # one character: above
     groups = [
         ("q: part of a name, 3+ chars (≤1 % of firms)", parts["3+"]),
         ("q: part of a name, 2 chars (≤1 % of firms)", parts["2"]),

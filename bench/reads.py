@@ -199,7 +199,8 @@ def run(args, only: set[str] | None) -> list[dict]:
     table = markdown(rows)
     print("\n" + table)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{date.today().isoformat()}-reads-{args.firms}.json"
+    part = "-" + "-".join(sorted(only)) if only else ""
+    out = RESULTS / f"{date.today().isoformat()}-reads-{args.firms}{part}.json"
     out.write_text(json.dumps({"firms": args.firms, "rows": rows}, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return rows
