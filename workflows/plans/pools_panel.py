@@ -52,8 +52,12 @@ def _scope_district(scope: Scope):
 
 
 def _memberships(scope: Scope, *columns):
+    """Memberships, joined to their pool and firm only where the scope reads them (a city-wide view reads
+    neither: the decision times and states are on the membership)."""
     m = PoolMembership
-    stmt = select(*columns).select_from(m).join(Pool, Pool.id == m.pool_id).join(Firm, Firm.id == m.firm_id)
+    stmt = select(*columns).select_from(m)
+    if scope.district or scope.industry or scope.tag:
+        stmt = stmt.join(Pool, Pool.id == m.pool_id).join(Firm, Firm.id == m.firm_id)
     if scope.district:
         stmt = stmt.where(_scope_district(scope) == scope.district)
     return scope.firm_filters(stmt)
