@@ -1,37 +1,44 @@
-"""Dashboard latency: the page and each API route, p50/p95 over N requests, beside the raw SQL of its main count.
+"""Dashboard latency: the page and each API route, p50/p95 over N requests, beside the raw SQL that computes
+the same numbers.
 
-Runnable alone against a database the demo seed filled (`flask demo seed --firms 1000000`):
+    python -m bench.dashboard DATABASE_URL [--requests 200] [--raw-repeats 10] [--json PATH]
 
-    python -m bench.dashboard --url sqlite:///instance/bench.db --requests 50
-    python -m bench.dashboard --url postgresql+psycopg://postgres@127.0.0.1/bench_dash --requests 50
+The database holds a demo register (`flask demo seed --firms N`), its months backfilled and the nightly
+`plan_figures` run done (`bench.run --only dashboard` prepares one). Requests go through the in-process test
+client (no network), logged in as the demo leader (the page) or with the leader's token (the API), so the
+times are the app's own: parameters, queries, rendering. Two more rows show what the defaults do not: a county
+officer's page (their district beside the city) and a page filtered by industry, which the kept aggregates do
+not key on (its counts come from the records themselves).
 
-It logs in as the demo leader through the in-process test client (no network), so the figures are the app's
-own time: parameters, queries, rendering. The raw SQL column times the query a hand-written report would run
-for the same numbers (the per-district, per-rung counts; the plan's new-firm count), and the ratio is app/raw.
+The raw SQL column times, through the bare driver, the statements a hand-written report would run for the
+numbers the route returns, over the base tables: each plan metric's defining query (workflows.plans.registry)
+grouped per district for every day the scorecard shows, the firms per district and stage, the cases and stays
+the funnel counts, the memberships and flags the pools panel counts, the snapshots of a trend. The ratio is
+app p95 ÷ raw p95: below 1 where the app reads kept aggregates and stored figures instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
+from datetime import date
+from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
-ROUTES = ("/dashboard", "/api/v1/dashboard/scorecard", "/api/v1/dashboard/funnel", "/api/v1/dashboard/pools",
-          "/api/v1/dashboard/trends", "/api/v1/plans")
-RAW = {
-    "/dashboard": "SELECT district_code, stage, count(*) FROM firms WHERE status = 'active' GROUP BY 1, 2",
-    "/api/v1/dashboard/scorecard": "SELECT district_code, count(*) FROM firms WHERE registered_on BETWEEN "
-                                   "'2021-01-01' AND '2023-12-31' AND legal_form <> '个体工商户' "
-                                   "AND size_class IN ('small', 'micro', 'unknown') GROUP BY 1",
-    "/api/v1/dashboard/funnel": "SELECT district_code, stage, count(*) FROM firms WHERE status = 'active' GROUP BY 1, 2",
-    "/api/v1/dashboard/pools": "SELECT pool_id, state, count(*) FROM pool_memberships GROUP BY 1, 2",
-    "/api/v1/dashboard/trends": "SELECT taken_on, value FROM metric_snapshots WHERE metric = 'pool.county' "
-                                "AND district_code = '' ORDER BY taken_on",
-    "/api/v1/plans": "SELECT * FROM plan_metrics",
-}
+ROUTES = (
+    ("page", "/dashboard", "leader"),
+    ("scorecard", "/api/v1/dashboard/scorecard", "leader"),
+    ("funnel", "/api/v1/dashboard/funnel", "leader"),
+    ("pools", "/api/v1/dashboard/pools", "leader"),
+    ("trends", "/api/v1/dashboard/trends", "leader"),
+    ("plans", "/api/v1/plans", "leader"),
+    ("page (county officer)", "/dashboard", "xihu"),
+    ("page (industry C)", "/dashboard?industry=C", "leader"),
+)
+PAGE_PANELS = ("scorecard", "funnel", "pools", "trends")
+PASSWORD = "demo12345"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -39,47 +46,154 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--requests", type=int, default=50)
-    args = parser.parse_args()
-    os.environ["DATABASE_URL"] = args.url
-    from models import db
-    from pool import create_app
+def raw_statements(session, today: date) -> dict[str, list[str]]:
+    """SQL text per panel, computing its numbers straight from the base tables (literal values inlined)."""
+    from sqlalchemy import func, select
+
+    from models import Flag, MetricSnapshot, Plan, PlanMetric, PlanTarget, PoolMembership
+    from workflows.plans.dashboard import DEFAULT_TREND
+    from workflows.plans.funnel import default_period
+    from workflows.plans.plans import choose_plan
+    from workflows.plans.pools_panel import month_of
+    from workflows.plans.registry import COMPUTED
+    from workflows.plans.window import Scope, Window, day_end
+
+    dialect = session.get_bind().dialect
+
+    def sql(stmt) -> str:
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        return text.replace("%%", "%") if dialect.paramstyle in ("format", "pyformat") else text  # run without params
+
+    plan = choose_plan(session, today).plan
+    as_of = min(plan.ends_on, today)
+    days = {as_of, today} | {date(y, 12, 31) for y in range(plan.starts_on.year, as_of.year + 1)}
+    scorecard = []
+    for metric in plan.metrics:
+        if metric.kind != "computed":
+            continue
+        for day in sorted(days if metric.per_year else {as_of, today}):
+            c = COMPUTED[metric.key].members(Window(plan.starts_on, day, Scope())).subquery().c
+            sums = (func.sum(c.num), func.sum(c.den)) if COMPUTED[metric.key].rate else ()
+            scorecard.append(sql(select(c.district_code, func.count(), *sums).group_by(c.district_code)))
+    scorecard.append(sql(select(PlanMetric, PlanTarget).join(PlanTarget, isouter=True)
+                         .where(PlanMetric.plan_id == plan.id)))
+    start, end = default_period(today)
+    since, until = day_end(date.fromordinal(start.toordinal() - 1)), day_end(end)
+    funnel = [
+        "SELECT district_code, stage, count(*) FROM firms WHERE status = 'active' GROUP BY district_code, stage",
+        "SELECT f.district_code, c.kind, c.state, count(*) FROM upgrade_cases c JOIN firms f ON f.id = c.firm_id"
+        " WHERE c.is_open GROUP BY f.district_code, c.kind, c.state",
+        f"SELECT f.district_code, c.kind, c.state, count(*) FROM upgrade_cases c JOIN firms f ON f.id = c.firm_id"
+        f" WHERE NOT c.is_open AND c.closed_at >= '{since}' AND c.closed_at < '{until}'"
+        f" GROUP BY f.district_code, c.kind, c.state",
+        f"SELECT subject_id, to_state, at, left_at FROM (SELECT subject_id, to_state, at, lead(at) OVER"
+        f" (PARTITION BY subject_id ORDER BY at, id) AS left_at FROM audit_events WHERE subject_type = 'case'"
+        f" AND to_state IS NOT NULL AND (from_state IS NULL OR from_state <> to_state)) AS steps"
+        f" WHERE left_at >= '{since}' AND left_at < '{until}'",
+        "SELECT kind, state, state_entered_at FROM upgrade_cases WHERE is_open",
+    ]
+    m = PoolMembership
+    month = month_of(session, m.decided_at)
+    pools = [
+        "SELECT pool_id, state, count(*) FROM pool_memberships GROUP BY pool_id, state",
+        sql(select(month, m.state, func.count()).where(m.decided_at >= since, m.decided_at < until)
+            .group_by(month, m.state)),
+        sql(select(m.level, m.state, m.end_reason, func.count()).where(m.ended_at >= since, m.ended_at < until,
+                                                                         m.state.in_(("removed", "graduated")))
+            .group_by(m.level, m.state, m.end_reason)),
+        sql(select(Flag.district_code, Flag.kind, func.count()).where(Flag.state == "open")
+            .group_by(Flag.district_code, Flag.kind)),
+    ]
+    trends = [sql(select(MetricSnapshot.taken_on, MetricSnapshot.value).where(
+        MetricSnapshot.metric == DEFAULT_TREND, MetricSnapshot.district_code == "").order_by(MetricSnapshot.taken_on))]
+    plans = [sql(select(Plan)), sql(select(PlanMetric, PlanTarget).join(PlanTarget, isouter=True))]
+    return {"scorecard": scorecard, "funnel": funnel, "pools": pools, "trends": trends, "plans": plans}
+
+
+def time_raw(engine, statements: list[str], repeats: int) -> list[float]:
+    """Milliseconds per run of all the statements, fetched in full, on one driver connection."""
+    samples = []
+    conn = engine.raw_connection()
+    try:
+        for _ in range(repeats):
+            cursor = conn.cursor()
+            started = time.perf_counter()
+            for statement in statements:
+                cursor.execute(statement)
+                cursor.fetchall()
+            samples.append(1000 * (time.perf_counter() - started))
+            cursor.close()
+            conn.rollback()
+    finally:
+        conn.close()
+    return samples
+
+
+def clients(app) -> tuple[dict, dict]:
+    """A logged-in test client per demo user, and the leader's API token."""
+    from sqlalchemy import select
+
+    from models import User, db
     from workflows.users import issue_token
 
-    app = create_app()
-    app.config["WTF_CSRF_ENABLED"] = False  # the bench logs in with a plain POST
+    out = {}
+    for username in ("leader", "xihu"):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code in (302, 303), (username, response.status_code)
+        out[username] = client
     with app.app_context():
-        from sqlalchemy import select
-
-        from models import User
-
         leader = db.session.scalar(select(User).where(User.username == "leader"))
         token = issue_token(db.session, leader, now=leader.created_at)
         db.session.commit()
-    client = app.test_client()
-    engine = create_engine(args.url)
-    print(f"{'route':34}{'p50 ms':>9}{'p95 ms':>9}{'raw p95':>9}{'ratio':>7}")
-    for route in ROUTES:
-        headers = {"Authorization": f"Bearer {token}"}
-        if route == "/dashboard":
-            client.post("/login", data={"username": "leader", "password": "demo12345"})
-            headers = {}
-        app_times, raw_times = [], []
+    return out, {"Authorization": f"Bearer {token}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--raw-repeats", type=int, default=10)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.url
+    from models import db
+    from pool import clock, create_app
+
+    app = create_app()
+    app.config["WTF_CSRF_ENABLED"] = False  # the bench logs in with a plain POST
+    logged_in, token = clients(app)
+    with app.app_context():
+        raw = raw_statements(db.session, clock.today())
+        engine = db.engine
+        raw_ms = {panel: percentiles(time_raw(engine, statements, args.raw_repeats))[1]
+                  for panel, statements in raw.items()}
+    raw_ms["page"] = raw_ms["page (county officer)"] = raw_ms["page (industry C)"] = \
+        sum(raw_ms[panel] for panel in PAGE_PANELS)
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {args.requests} requests per route", flush=True)
+    print(f"{'route':34}{'p50 ms':>9}{'p95 ms':>9}{'raw p95':>9}{'ratio':>7}", flush=True)
+    results = []
+    for name, route, user in ROUTES:
+        client = logged_in[user]
+        headers = token if route.startswith("/api/") else {}
+        samples = []
+        for _ in range(3):  # warm: the first request of a route compiles its statements
+            client.get(route, headers=headers)
         for _ in range(args.requests):
-            start = time.perf_counter()
+            started = time.perf_counter()
             response = client.get(route, headers=headers)
-            app_times.append(1000 * (time.perf_counter() - start))
+            samples.append(1000 * (time.perf_counter() - started))
             assert response.status_code == 200, (route, response.status_code)
-            with engine.connect() as conn:
-                start = time.perf_counter()
-                conn.execute(text(RAW[route])).all()
-                raw_times.append(1000 * (time.perf_counter() - start))
-        p50, p95 = percentiles(app_times)
-        raw = percentiles(raw_times)[1]
-        print(f"{route:34}{p50:9.1f}{p95:9.1f}{raw:9.1f}{p95 / raw if raw else 0:7.1f}")
+        p50, p95 = percentiles(samples)
+        yardstick = raw_ms[name]
+        ratio = p95 / yardstick if yardstick else 0
+        results.append({"route": name, "path": route, "user": user, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                        "raw_p95_ms": round(yardstick, 1), "ratio": round(ratio, 2),
+                        "load": [round(x, 2) for x in os.getloadavg()]})
+        print(f"{name:34}{p50:9.1f}{p95:9.1f}{yardstick:9.1f}{ratio:7.2f}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,10 @@ from models.enums import (
 from models.exporting import ExportJob
 from models.firm import AnnualIndicator, District, Firm, FirmTag
 from models.importing import ImportRun
-from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure
+from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure, StoredFigure
 from models.pool import Pool, PoolMembership
 from models.scheduler import RunLease, SchedulerProcess
+from models.tallies import FirmMonthTally, FirmStageTally
 from models.user import ApiToken, User
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "District",
     "ExportJob",
     "Firm",
+    "FirmMonthTally",
+    "FirmStageTally",
     "FirmTag",
     "Honour",
     "FirmStatus",
@@ -55,6 +58,7 @@ __all__ = [
     "SchedulerProcess",
     "SizeClass",
     "Stage",
+    "StoredFigure",
     "UpgradeCase",
     "User",
     "db",

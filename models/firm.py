@@ -30,6 +30,11 @@ class Firm(Base):
     __table_args__ = (
         Index("ix_firms_district_stage", "district_code", "stage"),
         Index("ix_firms_name", "name"),
+        Index("ix_firms_registered_on", "registered_on"),
+        # The dashboard's label counts and rates read these alone (migration 0012).
+        Index("ix_firms_tech_sme_figures", "tech_sme", "size_class", "tech_sme_on", "district_code"),
+        Index("ix_firms_high_tech_figures", "high_tech", "high_tech_on", "district_code"),
+        Index("ix_firms_stage_figures", "stage", "status", "registered_on", "district_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,8 +52,8 @@ class Firm(Base):
     tech_sme: Mapped[bool] = mapped_column(default=False, index=True)
     high_tech: Mapped[bool] = mapped_column(default=False, index=True)
     # The day each label was granted (认定日期), when known: the plan counts labels new in its period by it.
-    tech_sme_on: Mapped[date | None] = mapped_column(index=True)
-    high_tech_on: Mapped[date | None] = mapped_column(index=True)
+    tech_sme_on: Mapped[date | None]
+    high_tech_on: Mapped[date | None]
     size_class: Mapped[SizeClass] = mapped_column(String(10), default=SizeClass.UNKNOWN, index=True)
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("firms.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

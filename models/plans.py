@@ -90,3 +90,22 @@ class ReportedFigure(Base):
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     metric: Mapped[PlanMetric] = relationship(lazy="joined")
+
+
+class StoredFigure(Base):
+    """A computed figure kept with the moment it was computed, for the few too slow to compute on every page
+    view at city scale (the R&D rates over the labelled firms' annual figures). The dashboard names the
+    moment beside the figure; everything else it shows is computed when asked."""
+
+    __tablename__ = "stored_figures"
+    __table_args__ = (UniqueConstraint("metric", "start", "as_of", "district_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40))  # a computed metric's key
+    start: Mapped[date]
+    as_of: Mapped[date]
+    district_code: Mapped[str] = mapped_column(String(6), default="")  # '' is the city
+    count: Mapped[int] = mapped_column(default=0)
+    num: Mapped[Decimal] = mapped_column(Figure, default=0)
+    den: Mapped[Decimal] = mapped_column(Figure, default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

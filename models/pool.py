@@ -40,6 +40,8 @@ class PoolMembership(Base):
             sqlite_where=text("is_active"),
             postgresql_where=text("is_active"),
         ),
+        # The plan's members on a day, read from the index alone (migration 0012).
+        Index("ix_pool_memberships_figures", "level", "state", "decided_at", "ended_at", "pool_id", "firm_id"),
     )
     audit_type = "membership"
 
@@ -56,7 +58,7 @@ class PoolMembership(Base):
     nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     nominated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)  # decisions per month (dashboard; 0012)
     ended_at: Mapped[datetime | None]
     state_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

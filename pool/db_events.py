@@ -1,10 +1,13 @@
 """Connection settings. SQLite: the database file's folder exists, foreign keys are enforced, locks are
-waited on instead of failing at once. PostgreSQL: every query is planned with its own values."""
+waited on instead of failing at once, read pages are kept in a page cache of a useful size. PostgreSQL:
+every query is planned with its own values."""
 
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+
+CACHE_KIB = 65536  # per connection, at most: SQLite allocates pages as it reads them
 
 
 def install_sqlite_pragmas(engine: Engine) -> None:
@@ -26,6 +29,9 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
+        # A pooled connection keeps the pages it reads (the default is 2 MB): at a million firms the dashboard's
+        # indexes stay in memory between requests instead of being read again on each.
+        cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.close()
 
 

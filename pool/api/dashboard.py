@@ -2,7 +2,8 @@
 
 - `GET /dashboard/scorecard?plan=&district=`: each metric's `key`, `label`, `kind` (computed/reported), `unit`,
   `actual` (at the plan's end, or today while it runs), `today`, `target`, `percent`, `status`, `list_url`
-  (the records behind `actual`; null for a reported metric or where the caller may not list), for the city
+  (the records behind `actual`; null for a reported metric or where the caller may not list), `computed_at`
+  (a stored rate's moment of computation, `workflows.plans.stored`; null: computed for this answer), for the city
   and, with `district`, for that district; plus the district `ranking`.
 - `GET /dashboard/funnel?district=&from=&to=`: rungs, flow per transition, conversion, open cases by state,
   median days per state. `GET /dashboard/pools`: fill, decisions per month, endings by reason, hygiene flags.
@@ -20,6 +21,7 @@ from pool.api.access import requires
 from pool.api.serialize import json_body
 from pool.clock import now, today
 from pool.dashboard import tables
+from pool.templating import iso_time
 from pool.uow import read_only, unit_of_work
 from workflows.permissions import is_scoped
 from workflows.plans.dashboard import build_dashboard, clean_params
@@ -51,6 +53,7 @@ def _figure(row, fig, sc, district):
             "percent": num(fig.percent), "status": fig.status, "status_label": fig.status_label,
             "pace_needed": num(fig.pace_needed), "pace_so_far": num(fig.pace_so_far),
             "list_url": _list_url(row, sc, district),
+            "computed_at": iso_time(fig.value.computed_at) or None,  # a stored figure's moment; null: computed now
             "source": ({"as_of": fig.value.figure.as_of.isoformat(), "document": fig.value.figure.source,
                         "entered_by": fig.value.figure.entered_by_name} if fig.value.figure else None)}
 

@@ -8,7 +8,8 @@ An APScheduler `BlockingScheduler` (Asia/Shanghai, coalescing, one instance of e
   SQLite, which has one writer at a time anyway);
 - one cron job per scheduled check (`pool.scheduler.cron`), fired by the leader only: it queues a
   `CheckRun` for Hangzhou's today, leases and begins it in one unit of work and executes it on a worker;
-- `sweep`, hourly: export files past EXPORT_KEEP_HOURS are deleted.
+- `sweep`, hourly: export files past EXPORT_KEEP_HOURS are deleted, and the firm tallies' difference rows
+  (PostgreSQL) are folded (`workflows.plans.tallies.compact_tallies`).
 
 Heartbeat and leases never wait for the database's write lock (`pool.scheduler.beacons`), and neither
 does the tick on SQLite: it waits a quarter of a second for the lock, else tries again next tick.
@@ -45,6 +46,7 @@ from pool.scheduler.checks import queue_begun, scheduled_today
 from pool.scheduler.claims import claim, execute_claimed, kinds, recover_lapsed
 from pool.scheduler.cron import TIMEZONE, CronJob, configured, cron_jobs, missed_fire
 from pool.scheduler.leader import leader_lock
+from pool.uow import unit_of_work
 from workflows.checks.registry import CHECKS
 from workflows.checks.settings import checks_policy
 
@@ -243,8 +245,15 @@ class Service:
 
     def sweep(self) -> None:
         from pool.exports.jobs import sweep
+        from workflows.plans.tallies import compact_tallies
 
         sweep(self.app)
+        with self.app.app_context():
+            try:
+                with unit_of_work():
+                    compact_tallies(db.session)  # PostgreSQL's per-statement difference rows, folded
+            except OperationalError:
+                log.info("database busy: the tallies are folded at the next sweep")
 
     # ---------------------------------------------------------------------------------------- leadership
 

@@ -212,3 +212,25 @@ def test_backfill_computes_past_months_from_history(session, story):
     assert dict((d, v) for d, v, _ in series(session, "plan.new_small_firms"))[date(2024, 1, 1)] == \
         expected(*story, session, END)["new_small_firms"].total()
     assert backfill(session, since=date(2021, 1, 1), today=TODAY) == []  # once
+
+
+@pytest.mark.parametrize("district", [None, XIHU, SHANGCHENG])
+def test_the_pools_panel_against_independent_counts(session, story, district):
+    """Decisions per month and endings by reason, in a district: its county pool, and the city pool's members
+    among its firms."""
+    from datetime import timedelta
+
+    from workflows.plans.pools_panel import build_pools_panel
+
+    _, members = story
+    panel = build_pools_panel(session, Scope(district), date(2021, 1, 1), TODAY)
+
+    def counted(m) -> bool:
+        area = m.pool.district_code if m.level == PoolLevel.COUNTY else m.firm.district_code
+        return district is None or area == district
+
+    decided = Counter((m.decided_at + timedelta(hours=8)).strftime("%Y-%m") for m in members if counted(m))
+    assert {d["month"]: d["admitted"] + d["rejected"] for d in panel.decided} == dict(decided)
+    ended = Counter((m.level, m.state, m.end_reason) for m in members if counted(m) and m.ended_at)
+    assert {(e["level"], e["state"], e["reason"]): e["count"] for e in panel.endings} == dict(ended)
+    assert sum(decided.values()) == {None: 6, XIHU: 4, SHANGCHENG: 2}[district]

@@ -24,7 +24,7 @@ def test_the_shipped_table():
     assert (settings.overdue_default_days, settings.overdue_nomination_days) == (90, 30)
     assert settings.case_days("identified") == 60 and settings.case_days("cultivating") == 365
     assert set(settings.schedules) == {"upgrade_candidates", "pool_hygiene", "overdue_cases", "metrics_snapshot",
-                                      "growth_star_screening"}
+                                      "growth_star_screening", "plan_figures"}
 
 
 def test_a_state_without_days_takes_the_default():

@@ -10,4 +10,5 @@ from workflows.checks import hygiene  # noqa: F401
 from workflows.checks import overdue  # noqa: F401
 from workflows.checks import metrics  # noqa: F401
 from workflows.checks import star  # noqa: F401
+from workflows.checks import plan_figures  # noqa: F401
 # isort: on

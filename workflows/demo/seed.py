@@ -41,6 +41,7 @@ from workflows.demo.data import DEMO_PASSWORD, DISTRICT_NAMES, DISTRICTS
 from workflows.demo.pools import seed_pools
 from workflows.errors import Duplicate
 from workflows.ladder import CASE_LABELS
+from workflows.plans.tallies import compact_tallies
 from workflows.pools import all_pools, pool_counts
 from workflows.timefmt import local_date
 from workflows.users import create_user
@@ -129,6 +130,7 @@ def seed_demo(session, *, n_firms: int = 200_000, seed: int = 2021, now: datetim
     seed_pools(session, users, seed=seed, now=now)
     campaigns = seed_campaigns(session, users, seed=seed, now=now)
     session.flush()
+    compact_tallies(session)  # PostgreSQL: one row per key again after a hundred chunks' difference rows
     summary = summarise(session)
     summary.campaigns = [campaign_line(session, c) for c in campaigns]
     summary.seed, summary.added = seed, n_firms

@@ -55,7 +55,7 @@ def clean_params(session, args, actor, today: date) -> Params:
     if district and session.get(District, district) is None:
         errors["district"] = f"未知的区县代码：{district}"
     industry = str(args.get("industry") or "").strip().upper() or None
-    if industry and not (industry[0].isalpha() and industry[1:].isdigit() and len(industry) <= 5):
+    if industry and not (industry[0].isalpha() and (industry[1:].isdigit() or len(industry) == 1) and len(industry) <= 5):
         errors["industry"] = f"行业应为国民经济行业门类字母或代码，如 C、C39：{industry}"
     tag = str(args.get("tag") or "").strip() or None
     if tag and tag not in {t.value for t in IndustryTag}:

@@ -24,6 +24,7 @@ from models import AuditEvent, Firm, UpgradeCase
 from models.enums import CaseKind, FirmStatus, Stage
 from workflows.case_flows import CASE_WORKFLOWS
 from workflows.ladder import CASE_LABELS
+from workflows.plans.tallies import stage_counts
 from workflows.plans.window import Scope, day_end
 
 SOURCE_RUNG = {CaseKind.IND_TO_ENT: Stage.INDIVIDUAL, CaseKind.SMALL_TO_SCALE: Stage.ENTERPRISE,
@@ -55,11 +56,16 @@ def _grid() -> dict:
 
 
 def rung_counts(session, scope: Scope) -> dict[str, dict[str, int]]:
-    stmt = scope.firm_filters(select(Firm.district_code, Firm.stage, func.count())
-                              .where(Firm.status == FirmStatus.ACTIVE)).group_by(Firm.district_code, Firm.stage)
+    """Active firms per district and stage: the stage tally, or (an industry or tag filter) the firms."""
+    if scope.industry or scope.tag:
+        stmt = scope.firm_filters(select(Firm.district_code, Firm.stage, func.count())
+                                  .where(Firm.status == FirmStatus.ACTIVE)).group_by(Firm.district_code, Firm.stage)
+        rows = session.execute(stmt)
+    else:
+        rows = ((district, stage, n) for (district, stage), n in stage_counts(session).items())
     out = _grid()
     out[CITY] = {}
-    for district, stage, n in session.execute(stmt):
+    for district, stage, n in rows:
         out[district][stage] = n
         out[CITY][stage] = out[CITY].get(stage, 0) + n
     return out

@@ -142,17 +142,14 @@ def _day(value, today: date, errors: dict) -> date | None:
     return day
 
 
-def reported_values(session, metric_ids: list[int], as_of: date) -> dict[tuple[int, str | None], ReportedFigure]:
-    """{(metric id, district or None): the latest figure dated on or before `as_of`}."""
+def reported_history(session, metric_ids: list[int], as_of: date) -> list[ReportedFigure]:
+    """The figures of these metrics dated on or before `as_of`, oldest first (a later entry for the same day
+    is a correction: it wins)."""
     if not metric_ids:
-        return {}
-    rows = session.scalars(select(ReportedFigure).where(ReportedFigure.plan_metric_id.in_(metric_ids),
-                                                        ReportedFigure.as_of <= as_of)
-                           .order_by(ReportedFigure.as_of, ReportedFigure.entered_at, ReportedFigure.id))
-    latest = {}
-    for figure in rows:  # ascending: the last one wins
-        latest[(figure.plan_metric_id, figure.district_code)] = figure
-    return latest
+        return []
+    return list(session.scalars(select(ReportedFigure).where(ReportedFigure.plan_metric_id.in_(metric_ids),
+                                                             ReportedFigure.as_of <= as_of)
+                                .order_by(ReportedFigure.as_of, ReportedFigure.entered_at, ReportedFigure.id)))
 
 
 def figure_history(session, metric: PlanMetric, district: str | None = None) -> list[ReportedFigure]:

@@ -12,10 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 
 from models import Firm, Flag, Pool, PoolMembership
-from models.enums import END_REASON_LABELS, FlagKind
+from models.enums import END_REASON_LABELS, FlagKind, PoolLevel
 from workflows.plans.window import Scope, day_end
 from workflows.pool_queries import PoolFill, pool_fills
 
@@ -47,16 +47,19 @@ def _interval():
     return INTERVAL()
 
 
-def _scope_district(scope: Scope):
-    return func.coalesce(Pool.district_code, Firm.district_code)
-
-
 def _memberships(scope: Scope, *columns):
+    """Memberships, joined to their pool and firm only where the scope reads them (a city-wide view reads
+    neither: the decision times and states are on the membership)."""
     m = PoolMembership
-    stmt = select(*columns).select_from(m).join(Pool, Pool.id == m.pool_id).join(Firm, Firm.id == m.firm_id)
-    if scope.district:
-        stmt = stmt.where(_scope_district(scope) == scope.district)
-    return scope.firm_filters(stmt)
+    stmt = select(*columns).select_from(m)
+    if scope.industry or scope.tag:
+        stmt = scope.firm_filters(stmt.join(Firm, Firm.id == m.firm_id))
+    if scope.district:  # the district's county pool, and the city pool's members of its firms (looked up alone)
+        county = m.pool_id.in_(select(Pool.id).where(Pool.district_code == scope.district))
+        city = and_(m.level == PoolLevel.CITY,
+                    exists().where(Firm.id == m.firm_id, Firm.district_code == scope.district))
+        stmt = stmt.where(or_(county, city))
+    return stmt
 
 
 def decided_per_month(session, scope: Scope, start: date, end: date) -> list[dict]:

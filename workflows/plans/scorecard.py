@@ -80,17 +80,19 @@ def build_scorecard(session, plan: Plan, today: date, scope: Scope | None = None
     as_of = plan.ends_on if ended else today
     scope = (scope or Scope()).without_district()  # every district's figure at once; the page picks
     metrics = list(plan.metrics)
-    at_end = metric_values(session, metrics, plan.starts_on, as_of, scope)
-    now = at_end if as_of == today else metric_values(session, metrics, plan.starts_on, today, scope)
-    levels = [m for m in metrics if m.accumulation == "level" and m.kind == "computed"]
-    start = metric_values(session, levels, plan.starts_on, plan.starts_on, scope) if levels and not ended else {}
+    years = _year_end_days(plan, today)
+    wanted = {m.id: _days_wanted(m, plan, as_of, today, ended, years) for m in metrics}
+    days = sorted({day for chosen in wanted.values() for day in chosen})
+    values = metric_values(session, metrics, plan.starts_on, days, scope, today=today, wanted=wanted)
+    at_end, now = values[as_of], values[today]
+    start = values.get(plan.starts_on, {}) if not ended else {}
     districts = list(session.scalars(select(District).order_by(District.sort_order, District.code)))
     rows = []
     for metric in metrics:
         window = Window(plan.starts_on, as_of, scope)
         definition = describe(metric.key, window) if metric.kind == "computed" else _reported_words(metric)
         targets = district_targets(session, metric)
-        base = start.get(metric.id, {})
+        base = start.get(metric.id, {}) if metric.accumulation == "level" else {}
 
         def figure(key, target, metric=metric, base=base):
             return _figure(metric, at_end[metric.id].get(key, _empty(metric)), now[metric.id].get(key, _empty(metric)),
@@ -99,12 +101,30 @@ def build_scorecard(session, plan: Plan, today: date, scope: Scope | None = None
         row = Row(metric, definition, figure(CITY, metric.target),
                   {d.code: figure(d.code, targets.get(d.code)) for d in districts})
         if metric.per_year:
-            row.years = _year_ends(session, metric, plan, today, scope)
+            row.years = [(day.year, values[day][metric.id].get(CITY, _empty(metric))) for day in years]
             if ended and row.city.status == "reached" and any(
                     not _meets(metric, v.value, metric.target) for _, v in row.years):
                 row.city.status = "missed"
         rows.append(row)
     return Scorecard(plan, as_of, today, ended, rows, districts, rank_districts(rows, districts))
+
+
+def _year_end_days(plan: Plan, today: date) -> list[date]:
+    """Each year's last day within the plan, up to today: when a per-year target (每年保有) is judged."""
+    days = [date(year, 12, 31) for year in range(plan.starts_on.year, plan.ends_on.year + 1)]
+    return [day for day in days if day <= today and day <= plan.ends_on]
+
+
+def _days_wanted(metric: PlanMetric, plan: Plan, as_of: date, today: date, ended: bool, years: list[date]):
+    """The days a metric's figures are needed on: its value's and today's; a running level's start (its pace
+    counts growth from there); a per-year metric's year ends. Every metric on `as_of` and `today`, so the
+    reported ones are read for both."""
+    days = {as_of, today}
+    if metric.kind == "computed" and metric.accumulation == "level" and not ended:
+        days.add(plan.starts_on)
+    if metric.per_year:
+        days.update(years)
+    return sorted(days)
 
 
 def _empty(metric: PlanMetric) -> Value:
@@ -114,16 +134,6 @@ def _empty(metric: PlanMetric) -> Value:
 def _reported_words(metric: PlanMetric) -> str:
     words = f"由{metric.responsible or '责任单位'}填报：取截止日期不晚于当日的最近一次填报数（附来源文件、填报人）。"
     return f"{words}{metric.note}" if metric.note else words
-
-
-def _year_ends(session, metric, plan, today, scope) -> list[tuple[int, Value]]:
-    out = []
-    for year in range(plan.starts_on.year, plan.ends_on.year + 1):
-        day = date(year, 12, 31)
-        if day > today or day > plan.ends_on:
-            break
-        out.append((year, metric_values(session, [metric], plan.starts_on, day, scope)[metric.id].get(CITY, _empty(metric))))
-    return out
 
 
 def _meets(metric: PlanMetric, value, target) -> bool:
