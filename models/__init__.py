@@ -20,7 +20,7 @@ from models.importing import ImportRun
 from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure, StoredFigure
 from models.pool import Pool, PoolMembership
 from models.scheduler import RunLease, SchedulerProcess
-from models.tallies import FirmMonthTally, FirmStageTally
+from models.tallies import FirmMonthTally, FirmStageTally, PoolMemberTally
 from models.user import ApiToken, User
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Firm",
     "FirmMonthTally",
     "FirmStageTally",
+    "PoolMemberTally",
     "FirmTag",
     "Honour",
     "FirmStatus",
