@@ -105,13 +105,13 @@ def stored_grid(session, wanted: list[tuple[str, Window]], *, today: date) -> di
     if not wanted:
         return {}
     s = StoredFigure
-    rows = session.scalars(select(s).where(s.metric.in_({key for key, _ in wanted}),
-                                           s.start.in_({w.start for _, w in wanted}), s.as_of <= today))
+    rows = session.execute(select(s.metric, s.start, s.as_of, s.district_code, s.count, s.num, s.den, s.computed_at)
+                           .where(s.metric.in_({key for key, _ in wanted}),
+                                  s.start.in_({w.start for _, w in wanted}), s.as_of <= today))  # columns: no ORM objects
     found: dict[tuple, dict[date, dict[str, Stored]]] = {}
-    for f in rows:
-        days = found.setdefault((f.metric, f.start), {})
-        days.setdefault(f.as_of, {})[f.district_code] = Stored(f.count, Decimal(f.num), Decimal(f.den), f.as_of,
-                                                               f.computed_at)
+    for metric, start, as_of, district, n, num, den, computed_at in rows:
+        days = found.setdefault((metric, start), {})
+        days.setdefault(as_of, {})[district] = Stored(n, Decimal(num), Decimal(den), as_of, computed_at)
     out = {}
     for key, w in wanted:
         days = found.get((key, w.start), {})
