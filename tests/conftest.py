@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from config import TestConfig
 from tests.database import reset_database, rolled_back
-from tests.factories import NOW
+from tests.factories import NOW, PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -180,11 +180,11 @@ def users(session, now):
     from workflows.users import create_user
 
     made = {
-        "admin": create_user(session, "admin", "password1", "admin", district=None, now=now),
-        "city": create_user(session, "city", "password1", "city_staff", district=None, now=now),
-        "leader": create_user(session, "leader", "password1", "leader", district=None, now=now),
-        "xihu": create_user(session, "xihu", "password1", "county_officer", district="330106", now=now),
-        "shangcheng": create_user(session, "shangcheng", "password1", "county_officer", district="330102",
+        "admin": create_user(session, "admin", PASSWORD, "admin", district=None, now=now),
+        "city": create_user(session, "city", PASSWORD, "city_staff", district=None, now=now),
+        "leader": create_user(session, "leader", PASSWORD, "leader", district=None, now=now),
+        "xihu": create_user(session, "xihu", PASSWORD, "county_officer", district="330106", now=now),
+        "shangcheng": create_user(session, "shangcheng", PASSWORD, "county_officer", district="330102",
                                   now=now),
     }
     session.commit()
