@@ -18,6 +18,7 @@ function-scoped `clock` does not reach, pass `NOW` explicitly.
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -157,14 +158,32 @@ def app(database_url):
 def ctx(app, request):
     """An app context with an empty database (districts and pools as migrated) for one test."""
     from models import db
+    from pool.extensions import limiter
 
-    with app.app_context():
+    with app.app_context(), _user_per_request(app):
+        limiter.reset()  # the throttle's counters (memory) live as long as the app: each test starts at zero
         if request.node.get_closest_marker("committed_db"):
             yield app
             reset_database(app)
         else:
             with rolled_back(db):
                 yield app
+
+
+@contextmanager
+def _user_per_request(app):
+    """Requests of a test share its app context, so `g` too: forget Flask-Login's user at each request, as
+    a server does, or one client's login would answer for another (and a cookie would never be reloaded)."""
+    from flask import g, request_started
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget, app)
+    try:
+        yield
+    finally:
+        request_started.disconnect(forget, app)
 
 
 @pytest.fixture

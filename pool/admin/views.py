@@ -5,6 +5,7 @@ deactivation end the user's sessions at once."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from models import District, User, db
 from models.enums import LOGIN_REASON_LABELS, LOGIN_RESULT_LABELS, Role
@@ -34,7 +35,7 @@ def _user(user_id: int) -> User:
 def new_user():
     form = CreateUserForm()
     districts = db.session.scalars(select(District).order_by(District.sort_order, District.code)).all()
-    form.district.choices = [("", "—"), *((d.code, d.name) for d in districts)]
+    form.district.choices = [SelectChoice("", "—"), *(SelectChoice(d.code, d.name) for d in districts)]
     if form.validate_on_submit():
         try:
             with unit_of_work() as s:

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from models.enums import ROLE_LABELS
@@ -28,7 +29,7 @@ class ResetPasswordForm(FlaskForm):
 class CreateUserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=40)])
     display_name = StringField("显示名称", validators=[Optional(), Length(max=40)])
-    role = SelectField("角色", choices=[(role.value, label) for role, label in ROLE_LABELS.items()])
+    role = SelectField("角色", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()])
     district = SelectField("所属区县（区县工作人员）", choices=[], validate_choice=False)
     password = PasswordField("初始密码", validators=[DataRequired("请输入密码")], description=PASSWORD_HINT)
     confirm = PasswordField("再次输入密码", validators=[EqualTo("password", "两次输入的密码不一致")])
