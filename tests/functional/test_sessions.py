@@ -177,7 +177,7 @@ def test_sessions_expire_after_inactivity_and_each_request_renews_them(ctx, clie
 
 
 def test_cookie_flags_in_production():
-    assert Config.PERMANENT_SESSION_LIFETIME <= timedelta(hours=8)
+    assert timedelta(hours=8) >= Config.PERMANENT_SESSION_LIFETIME
     assert timedelta(days=1) <= Config.REMEMBER_COOKIE_DURATION <= timedelta(days=30)
     for flag in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         assert getattr(ProductionConfig, flag) is True
