@@ -38,7 +38,7 @@ ROUTES = (
     ("page (industry C)", "/dashboard?industry=C", "leader"),
 )
 PAGE_PANELS = ("scorecard", "funnel", "pools", "trends")
-PASSWORD = "demo12345"
+PASSWORD = "peiyuku-demo"  # workflows.demo.data.DEMO_PASSWORD
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

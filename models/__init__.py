@@ -17,6 +17,7 @@ from models.enums import (
 from models.exporting import ExportJob
 from models.firm import AnnualIndicator, District, Firm, FirmTag
 from models.importing import ImportRun
+from models.login import LoginEvent
 from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure, StoredFigure
 from models.pool import Pool, PoolMembership
 from models.scheduler import RunLease, SchedulerProcess
@@ -47,6 +48,7 @@ __all__ = [
     "Flag",
     "ImportRun",
     "IndustryTag",
+    "LoginEvent",
     "MetricSnapshot",
     "Plan",
     "PlanMetric",
