@@ -12,14 +12,14 @@ write path follows (the workflow engine's one-row updates, the set-based fire_se
   sum; `workflows.plans.tallies.compact_tallies` folds them), and the same for firms whose district changed.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 10:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
