@@ -38,7 +38,6 @@ ROUTES = (
     ("page (industry C)", "/dashboard?industry=C", "leader"),
 )
 PAGE_PANELS = ("scorecard", "funnel", "pools", "trends")
-PASSWORD = "peiyuku-demo"  # workflows.demo.data.DEMO_PASSWORD
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -134,12 +133,13 @@ def clients(app) -> tuple[dict, dict]:
     from sqlalchemy import select
 
     from models import User, db
+    from workflows.demo.data import DEMO_PASSWORD
     from workflows.users import issue_token
 
     out = {}
     for username in ("leader", "xihu"):
         client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
         assert response.status_code in (302, 303), (username, response.status_code)
         out[username] = client
     with app.app_context():
