@@ -80,14 +80,16 @@ def _run(command: list[str], env: dict) -> tuple[float, float, str]:
 
 
 class Backend:
-    def __init__(self, name: str, work: Path, pg_url: str | None):
+    def __init__(self, name: str, work: Path, pg_url: str | None, prefix: str | None = None):
         self.name, self.work, self.pg_url = name, work, pg_url
+        # PostgreSQL schemas are <prefix><label>: BENCH_SCHEMA_PREFIX keeps two benches in one database apart
+        self.prefix = prefix or os.environ.get("BENCH_SCHEMA_PREFIX") or "bench_"
 
     def url(self, label: str) -> str:
         if self.name == "sqlite":
             return f"sqlite:///{self.work / f'{label}.db'}"
         base = self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench_{label}"
+        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{self.prefix}{label}"
 
     def fresh(self, label: str) -> dict:
         """A new empty database built by the migrations, with one city_staff user `bench`."""
@@ -99,14 +101,31 @@ class Backend:
 
             admin = create_engine(self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
             with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{label} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA bench_{label}"))
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {self.prefix}{label} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA {self.prefix}{label}"))
             admin.dispose()
         env = {**os.environ, "DATABASE_URL": self.url(label), "APP_CONFIG": "default"}
         subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run([*FLASK, "users", "create", "bench", "--role", "city_staff", "--password-stdin"], cwd=ROOT,
                        env=env, check=True, capture_output=True, input="bench-password\n", text=True)
         return env
+
+
+def add_backend_arguments(parser) -> None:
+    """The options every bench module shares: which databases, where SQLite files go."""
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
+
+
+def backends_from(args) -> list[Backend]:
+    out = []
+    for name in args.backends.split(","):
+        if name == "postgresql" and not args.pg_url:
+            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
+            continue
+        out.append(Backend(name, args.work, args.pg_url))
+    return out
 
 
 def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimport: bool) -> list[dict]:
