@@ -33,6 +33,7 @@ from bench.generate import files_for
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("import", "checks")
 READ_SECTIONS = ("search", "tags", "filters", "home", "pools", "members")  # bench/reads.py
+STATE_SECTIONS = ("throughput",)  # bench/throughput.py: state changes per second
 PYTHON = sys.executable
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
@@ -150,13 +151,13 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
         results.append({"backend": backend.name, "kind": label, "rows": rows, "import_s": round(import_seconds, 1),
                         "import_rows_s": round(rows / import_seconds), "import_peak_mb": round(import_rss),
                         "raw_s": round(seconds, 1), "raw_rows_s": round(rows / seconds), "raw_peak_mb": round(rss),
-                        "ratio": round(ratio, 2)})
+                        "ratio": round(ratio, 2), "load": round(os.getloadavg()[0], 1)})
     if reimport:
         seconds, rss, rows, _line = imported["firms (re-import)"]
         results.append({"backend": backend.name, "kind": "firms (re-import, all unchanged)", "rows": rows,
                         "import_s": round(seconds, 1), "import_rows_s": round(rows / seconds),
                         "import_peak_mb": round(rss), "raw_s": None, "raw_rows_s": None, "raw_peak_mb": None,
-                        "ratio": None})
+                        "ratio": None, "load": round(os.getloadavg()[0], 1)})
     return results
 
 
@@ -185,14 +186,14 @@ def markdown_checks(results: list[dict]) -> str:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio"
+             " | load |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         raw = f"{r['raw_s']} s" if r["raw_s"] is not None else "—"
         raw_rate = f"{r['raw_rows_s']:,}" if r["raw_rows_s"] is not None else "—"
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
         lines.append(f"| {r['backend']} | {r['kind']} | {r['rows']:,} | {r['import_s']} s | {r['import_rows_s']:,} |"
-                     f" {r['import_peak_mb']} MB | {raw} | {raw_rate} | {ratio} |")
+                     f" {r['import_peak_mb']} MB | {raw} | {raw_rate} | {ratio} | {r.get('load', '—')} |")
     return "\n".join(lines)
 
 
@@ -203,24 +204,47 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
-    parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS + READ_SECTIONS)
-                        + "; all by default")
+    parser.add_argument("--only", default="", help="comma-separated sections: "
+                        + ",".join(SECTIONS + READ_SECTIONS + STATE_SECTIONS) + "; all by default")
     parser.add_argument("--requests", type=int, default=200, help="requests per read path")
+    parser.add_argument("--growth", action="store_true", help="the batch and read sections at --growth-from firms"
+                        " and at --firms, with how each figure grows (bench/growth.py)")
+    parser.add_argument("--growth-from", type=int, default=100_000)
+    from bench.throughput import add_arguments as throughput_arguments
+
+    throughput_arguments(parser)
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
-    if only - set(SECTIONS) - set(READ_SECTIONS):
-        parser.error(f"unknown sections: {', '.join(sorted(only - set(SECTIONS) - set(READ_SECTIONS)))}")
-    sections = only or set(SECTIONS) | set(READ_SECTIONS)
+    known = set(SECTIONS) | set(READ_SECTIONS) | set(STATE_SECTIONS)
+    if only - known:
+        parser.error(f"unknown sections: {', '.join(sorted(only - known))}")
+    sections = only or known
     args.work.mkdir(parents=True, exist_ok=True)
-    if sections & set(SECTIONS):
-        bench_batches(args, sections)
-    if sections & set(READ_SECTIONS):
-        from bench.reads import run as bench_reads
 
-        bench_reads(args, (sections & set(READ_SECTIONS)) if only else None)
+    def collect(sized) -> dict:
+        """Every selected section but the state changes (which do not depend on the register's size)."""
+        report = {}
+        if sections & set(SECTIONS):
+            report.update(bench_batches(sized, sections))
+        if sections & set(READ_SECTIONS):
+            from bench.reads import run as bench_reads
+
+            report["reads"] = bench_reads(sized, (sections & set(READ_SECTIONS)) if only else None)
+        return report
+
+    from bench import growth
+
+    report = growth.run(args, collect) if args.growth else {"firms": args.firms, **collect(args)}
+    if "throughput" in sections:
+        from bench.throughput import markdown as throughput_table
+        from bench.throughput import run as bench_throughput
+
+        report["throughput"] = bench_throughput(args)
+        report.setdefault("tables", []).append(throughput_table(report["throughput"]))
+    growth.write_report(report, ([report["table"]] if "table" in report else []) + report.pop("tables", []))
 
 
-def bench_batches(args, sections: set[str]) -> None:
+def bench_batches(args, sections: set[str]) -> dict:
     """The batch work on one generated register: imports, then the scheduled checks."""
     print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
     firms, indicators = files_for(args.firms, args.work / "data")
@@ -230,13 +254,17 @@ def bench_batches(args, sections: set[str]) -> None:
             print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
             continue
         backends.append(Backend(name, args.work, args.pg_url))
+    report = {}
     if "import" in sections:
         results = [r for b in backends for r in bench_backend(b, firms, indicators, args.firms, not args.no_reimport)]
         _write(args.work, "results", results, markdown(results))
+        report["import"] = results
     if "checks" in sections:
         results = [r for b in backends for r in bench_checks(b, firms, indicators)]
         _write(args.work, "results-checks", results, markdown_checks(results))
+        report["checks"] = results
     shutil.rmtree(args.work / "reports", ignore_errors=True)
+    return report
 
 
 def _write(work: Path, stem: str, results: list[dict], table: str) -> None:
