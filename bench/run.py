@@ -75,6 +75,7 @@ def _run(command: list[str], env: dict) -> tuple[float, float, str]:
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
+    _run.cpu = usage.ru_utime + usage.ru_stime  # CPU seconds (with the waited-for workers): less load-dependent
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{out}")
     return seconds, max(peak[0], usage.ru_maxrss / 1024), out
@@ -133,12 +134,13 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
     results = []
     env = backend.fresh("import")
     steps = [("firms", firms, n), ("indicators", indicators, 3 * n)] + ([("firms (re-import)", firms, n)] if reimport else [])
-    imported = {}
+    imported, cpu = {}, {}
     for label, path, rows in steps:
         kind = label.split()[0]
         report = backend.work / f"report-{backend.name}-{kind}.xlsx"
         seconds, rss, out = _run([*FLASK, "import", kind, str(path), "--as", "bench", "--report", str(report)], env)
         imported[label] = (seconds, rss, rows, out.strip().splitlines()[0] if out.strip() else "")
+        cpu[label] = _run.cpu
         print(f"  {backend.name:<10} import {label:<18} {rows:>10,} rows {seconds:8.1f} s {rows / seconds:>10,.0f} rows/s"
               f" {rss:7.0f} MB  {imported[label][3]}", flush=True)
     raw_env = backend.fresh("raw")
@@ -151,7 +153,9 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
         results.append({"backend": backend.name, "kind": label, "rows": rows, "import_s": round(import_seconds, 1),
                         "import_rows_s": round(rows / import_seconds), "import_peak_mb": round(import_rss),
                         "raw_s": round(seconds, 1), "raw_rows_s": round(rows / seconds), "raw_peak_mb": round(rss),
-                        "ratio": round(ratio, 2), "load": round(os.getloadavg()[0], 1)})
+                        "ratio": round(ratio, 2), "load": round(os.getloadavg()[0], 1),
+                        "import_cpu_s": round(cpu[label], 1), "raw_cpu_s": round(_run.cpu, 1),
+                        "cpu_ratio": round(_run.cpu / cpu[label], 2)})
     if reimport:
         seconds, rss, rows, _line = imported["firms (re-import)"]
         results.append({"backend": backend.name, "kind": "firms (re-import, all unchanged)", "rows": rows,

@@ -283,7 +283,8 @@ def bench_backend(backend: Backend, n: int, cycles: int, clients: int, workers: 
     rows.append(timed("admissions: GET + POST admit (in-process)", name, sequential[: cycles // 2],
                       admit_step([local["city"]])))
     cases = open_cases(engine, 2 * cycles)
-    rows.append(timed("case actions: GET + POST (in-process)", name, cases[: cycles // 2], case_step([local["city"]])))
+    half = min(cycles, len(cases) // 2)
+    rows.append(timed("case actions: GET + POST (in-process)", name, cases[:half], case_step([local["city"]])))
     server, port = start_server(url, workers)
     try:
         remote = [Caller(keys["city"], port=port) for _ in range(clients)]
@@ -291,7 +292,7 @@ def bench_backend(backend: Backend, n: int, cycles: int, clients: int, workers: 
         if backend.name == "postgresql":
             cap_pools(engine, {pool for _id, pool in concurrent})
             rows.append(timed("admissions: GET + POST admit (HTTP)", name, concurrent, admit_step(remote), clients))
-            rows.append(timed("case actions: GET + POST (HTTP)", name, cases[cycles // 2:], case_step(remote), clients))
+            rows.append(timed("case actions: GET + POST (HTTP)", name, cases[half:], case_step(remote), clients))
     finally:
         stop_server(server)
     over = over_capacity(engine)
