@@ -4,12 +4,18 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
     python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
-                        [--only import,checks,search,tags,filters,home,pools,members]
+                        [--only import,checks,search,tags,filters,home,pools,members,throughput]
+                        [--growth [--growth-from 100000]]
 
 The `checks` section (bench/checks.py) loads the same rows raw into a fresh schema, adds pool members, cases
 and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query.
 The read paths (search, tags, ...: bench/reads.py) follow, each against a database of N demo firms,
 in-process, side by side with the raw SQL computing the same numbers.
+
+`throughput` (bench/throughput.py) measures state changes per second through the app on a database of its own;
+`--growth` (bench/growth.py, what `make bench` runs) measures the other sections at two sizes and prints how
+each figure grows. Every run writes one report, `bench/results/<date>.json`. PostgreSQL schemas are named
+`<BENCH_SCHEMA_PREFIX><label>` (`bench_` by default).
 
 Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
 times are wall-clock times of the whole command (Python start-up, hashing the file and writing the
