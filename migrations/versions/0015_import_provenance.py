@@ -36,8 +36,9 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE annual_indicators DROP COLUMN import_run_id")
+    if op.get_bind().dialect.name == "sqlite":  # SQLite cannot drop a column that references: copy the table
+        with op.batch_alter_table("annual_indicators") as batch:
+            batch.drop_column("import_run_id")
         return
     op.drop_constraint(FK, "annual_indicators", type_="foreignkey")
     op.drop_column("annual_indicators", "import_run_id")
