@@ -27,6 +27,7 @@ import queue
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -238,7 +239,7 @@ def _free_port() -> int:
 def start_server(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"}
-    gunicorn = str(Path(os.sys.executable).parent / "gunicorn")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
     server = subprocess.Popen([gunicorn, "-w", str(workers), "--threads", "4", "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
