@@ -43,10 +43,13 @@ test: install lint
 # (search, filters, counts) on SQLite and, when BENCH_DATABASE_URL or TEST_DATABASE_URL is set
 # (postgresql://user@host/db), on PostgreSQL; BENCH_ONLY=search,tags runs some sections alone.
 # The scheduled checks and the 成长之星 screening too (bench/checks.py, bench/star.py, runnable alone).
+# Every section at BENCH_GROWTH_FROM firms and at BENCH_FIRMS, with how each figure grows (bench/growth.py),
+# the state changes per second (bench/throughput.py); one report in bench/results/<date>.json.
 BENCH_FIRMS ?= 1000000
+BENCH_GROWTH_FROM ?= 100000
 BENCH_ONLY ?=
 bench: install
-	$(BIN)/python -m bench.run --firms $(BENCH_FIRMS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
+	$(BIN)/python -m bench.run --growth --growth-from $(BENCH_GROWTH_FROM) --firms $(BENCH_FIRMS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY))
 	$(BIN)/python -m bench.star --firms $(BENCH_FIRMS)
 
 clean:

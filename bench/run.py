@@ -4,12 +4,18 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
     python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
-                        [--only import,checks,search,tags,filters,home,pools,members,dashboard]
+                        [--only import,checks,search,tags,filters,home,pools,members,dashboard,throughput]
+                        [--growth [--growth-from 100000]]
 
 The `checks` section (bench/checks.py) loads the same rows raw into a fresh schema, adds pool members, cases
 and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query.
 The read paths (search, tags, ...: bench/reads.py) follow, each against a database of N demo firms,
 in-process, side by side with the raw SQL computing the same numbers.
+
+`throughput` (bench/throughput.py) measures state changes per second through the app on a database of its own;
+`--growth` (bench/growth.py, what `make bench` runs) measures the other sections at two sizes and prints how
+each figure grows. Every run writes one report, `bench/results/<date>.json`. PostgreSQL schemas are named
+`<BENCH_SCHEMA_PREFIX><label>` (`bench_` by default).
 
 Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
 times are wall-clock times of the whole command (Python start-up, hashing the file and writing the
@@ -34,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("import", "checks")
 READ_SECTIONS = ("search", "tags", "filters", "home", "pools", "members")  # bench/reads.py
 DASHBOARD = "dashboard"  # bench/dashboard.py: the leaders' page and its API on the reads database
+STATE_SECTIONS = ("throughput",)  # bench/throughput.py: state changes per second
 PYTHON = sys.executable
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
@@ -75,20 +82,23 @@ def _run(command: list[str], env: dict) -> tuple[float, float, str]:
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
+    _run.cpu = usage.ru_utime + usage.ru_stime  # CPU seconds (with the waited-for workers): less load-dependent
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{out}")
     return seconds, max(peak[0], usage.ru_maxrss / 1024), out
 
 
 class Backend:
-    def __init__(self, name: str, work: Path, pg_url: str | None):
+    def __init__(self, name: str, work: Path, pg_url: str | None, prefix: str | None = None):
         self.name, self.work, self.pg_url = name, work, pg_url
+        # PostgreSQL schemas are <prefix><label>: BENCH_SCHEMA_PREFIX keeps two benches in one database apart
+        self.prefix = prefix or os.environ.get("BENCH_SCHEMA_PREFIX") or "bench_"
 
     def url(self, label: str) -> str:
         if self.name == "sqlite":
             return f"sqlite:///{self.work / f'{label}.db'}"
         base = self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3Dbench_{label}"
+        return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{self.prefix}{label}"
 
     def fresh(self, label: str) -> dict:
         """A new empty database built by the migrations, with one city_staff user `bench`."""
@@ -100,8 +110,8 @@ class Backend:
 
             admin = create_engine(self.pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
             with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{label} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA bench_{label}"))
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {self.prefix}{label} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA {self.prefix}{label}"))
             admin.dispose()
         env = {**os.environ, "DATABASE_URL": self.url(label), "APP_CONFIG": "default"}
         subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -110,16 +120,34 @@ class Backend:
         return env
 
 
+def add_backend_arguments(parser) -> None:
+    """The options every bench module shares: which databases, where SQLite files go."""
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
+
+
+def backends_from(args) -> list[Backend]:
+    out = []
+    for name in args.backends.split(","):
+        if name == "postgresql" and not args.pg_url:
+            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
+            continue
+        out.append(Backend(name, args.work, args.pg_url))
+    return out
+
+
 def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimport: bool) -> list[dict]:
     results = []
     env = backend.fresh("import")
     steps = [("firms", firms, n), ("indicators", indicators, 3 * n)] + ([("firms (re-import)", firms, n)] if reimport else [])
-    imported = {}
+    imported, cpu = {}, {}
     for label, path, rows in steps:
         kind = label.split()[0]
         report = backend.work / f"report-{backend.name}-{kind}.xlsx"
         seconds, rss, out = _run([*FLASK, "import", kind, str(path), "--as", "bench", "--report", str(report)], env)
         imported[label] = (seconds, rss, rows, out.strip().splitlines()[0] if out.strip() else "")
+        cpu[label] = _run.cpu
         print(f"  {backend.name:<10} import {label:<18} {rows:>10,} rows {seconds:8.1f} s {rows / seconds:>10,.0f} rows/s"
               f" {rss:7.0f} MB  {imported[label][3]}", flush=True)
     raw_env = backend.fresh("raw")
@@ -132,13 +160,15 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
         results.append({"backend": backend.name, "kind": label, "rows": rows, "import_s": round(import_seconds, 1),
                         "import_rows_s": round(rows / import_seconds), "import_peak_mb": round(import_rss),
                         "raw_s": round(seconds, 1), "raw_rows_s": round(rows / seconds), "raw_peak_mb": round(rss),
-                        "ratio": round(ratio, 2)})
+                        "ratio": round(ratio, 2), "load": round(os.getloadavg()[0], 1),
+                        "import_cpu_s": round(cpu[label], 1), "raw_cpu_s": round(_run.cpu, 1),
+                        "cpu_ratio": round(_run.cpu / cpu[label], 2)})
     if reimport:
         seconds, rss, rows, _line = imported["firms (re-import)"]
         results.append({"backend": backend.name, "kind": "firms (re-import, all unchanged)", "rows": rows,
                         "import_s": round(seconds, 1), "import_rows_s": round(rows / seconds),
                         "import_peak_mb": round(rss), "raw_s": None, "raw_rows_s": None, "raw_peak_mb": None,
-                        "ratio": None})
+                        "ratio": None, "load": round(os.getloadavg()[0], 1)})
     return results
 
 
@@ -167,14 +197,14 @@ def markdown_checks(results: list[dict]) -> str:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio"
+             " | load |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         raw = f"{r['raw_s']} s" if r["raw_s"] is not None else "—"
         raw_rate = f"{r['raw_rows_s']:,}" if r["raw_rows_s"] is not None else "—"
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "—"
         lines.append(f"| {r['backend']} | {r['kind']} | {r['rows']:,} | {r['import_s']} s | {r['import_rows_s']:,} |"
-                     f" {r['import_peak_mb']} MB | {raw} | {raw_rate} | {ratio} |")
+                     f" {r['import_peak_mb']} MB | {raw} | {raw_rate} | {ratio} | {r.get('load', '—')} |")
     return "\n".join(lines)
 
 
@@ -186,28 +216,50 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
     parser.add_argument("--only", default="", help="comma-separated sections: "
-                        + ",".join((*SECTIONS, *READ_SECTIONS, DASHBOARD)) + "; all by default")
+                        + ",".join((*SECTIONS, *READ_SECTIONS, DASHBOARD, *STATE_SECTIONS)) + "; all by default")
     parser.add_argument("--requests", type=int, default=200, help="requests per read path")
+    parser.add_argument("--growth", action="store_true", help="the batch and read sections at --growth-from firms"
+                        " and at --firms, with how each figure grows (bench/growth.py)")
+    parser.add_argument("--growth-from", type=int, default=100_000)
+    from bench.throughput import add_arguments as throughput_arguments
+
+    throughput_arguments(parser)
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
-    known = {*SECTIONS, *READ_SECTIONS, DASHBOARD}
+    known = {*SECTIONS, *READ_SECTIONS, DASHBOARD, *STATE_SECTIONS}
     if only - known:
         parser.error(f"unknown sections: {', '.join(sorted(only - known))}")
     sections = only or known
     args.work.mkdir(parents=True, exist_ok=True)
-    if sections & set(SECTIONS):
-        bench_batches(args, sections)
-    if sections & set(READ_SECTIONS):
-        from bench.reads import run as bench_reads
 
-        bench_reads(args, (sections & set(READ_SECTIONS)) if only else None)
-    if DASHBOARD in sections:
-        from bench.dashboard import run as bench_dashboard
+    def collect(sized) -> dict:
+        """Every selected section but the state changes (which do not depend on the register's size)."""
+        report = {}
+        if sections & set(SECTIONS):
+            report.update(bench_batches(sized, sections))
+        if sections & set(READ_SECTIONS):
+            from bench.reads import run as bench_reads
 
-        bench_dashboard(args)
+            report["reads"] = bench_reads(sized, (sections & set(READ_SECTIONS)) if only else None)
+        if DASHBOARD in sections:
+            from bench.dashboard import run as bench_dashboard
+
+            report["dashboard"] = bench_dashboard(sized)
+        return report
+
+    from bench import growth
+
+    report = growth.run(args, collect) if args.growth else {"firms": args.firms, **collect(args)}
+    if "throughput" in sections:
+        from bench.throughput import markdown as throughput_table
+        from bench.throughput import run as bench_throughput
+
+        report["throughput"] = bench_throughput(args)
+        report.setdefault("tables", []).append(throughput_table(report["throughput"]))
+    growth.write_report(report, ([report["table"]] if "table" in report else []) + report.pop("tables", []))
 
 
-def bench_batches(args, sections: set[str]) -> None:
+def bench_batches(args, sections: set[str]) -> dict:
     """The batch work on one generated register: imports, then the scheduled checks."""
     print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
     firms, indicators = files_for(args.firms, args.work / "data")
@@ -217,13 +269,17 @@ def bench_batches(args, sections: set[str]) -> None:
             print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
             continue
         backends.append(Backend(name, args.work, args.pg_url))
+    report = {}
     if "import" in sections:
         results = [r for b in backends for r in bench_backend(b, firms, indicators, args.firms, not args.no_reimport)]
         _write(args.work, "results", results, markdown(results))
+        report["import"] = results
     if "checks" in sections:
         results = [r for b in backends for r in bench_checks(b, firms, indicators)]
         _write(args.work, "results-checks", results, markdown_checks(results))
+        report["checks"] = results
     shutil.rmtree(args.work / "reports", ignore_errors=True)
+    return report
 
 
 def _write(work: Path, stem: str, results: list[dict], table: str) -> None:

@@ -110,6 +110,9 @@ class AnnualIndicator(Base):
     total_assets: Mapped[Decimal | None] = mapped_column(Money)
     export: Mapped[Decimal | None] = mapped_column(Money)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The import run that inserted the row, in place of a creation event per row (migration 0015):
+    # `workflows.provenance` reads it back as the row's first entry in the firm's history.
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
 
     firm: Mapped[Firm] = relationship(back_populates="indicators")
 

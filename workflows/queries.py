@@ -8,6 +8,7 @@ from models import AuditEvent, Firm, FirmTag, UpgradeCase
 from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import is_scoped
+from workflows.provenance import CREATE, import_creations, newest_first
 from workflows.rules.fields import clean_bool
 from workflows.search import name_or_uscc  # its home is workflows.search; the other lists import it from here
 
@@ -174,22 +175,37 @@ def firm_history_stmt(firm: Firm, kinds: set[str] | None = None, actions: set[st
 
 
 def firm_history(session, firm: Firm, kinds: set[str] | None = None) -> list[AuditEvent]:
-    return list(session.scalars(firm_history_stmt(firm, kinds)))
+    events = list(session.scalars(firm_history_stmt(firm, kinds)))
+    return newest_first(events + _creations(session, firm, kinds, None))
 
 
 def firm_history_page(session, firm: Firm, *, kinds: set[str] | None = None, actions: set[str] | None = None,
                       page: int = 1, per_page: int = 20) -> Page:
+    """A page of the stored events merged with the import creations (`workflows.provenance`): a firm has a
+    few of those (one per imported year), so the page reads the stored events up to its end and merges."""
     stmt = firm_history_stmt(firm, kinds, actions)
+    creations = _creations(session, firm, kinds, actions)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(list(rows), total or 0, page, per_page)
+    end = page * per_page
+    stored = session.scalars(stmt.limit(end) if creations else stmt.limit(per_page).offset(end - per_page)).all()
+    rows = newest_first(list(stored) + creations)[end - per_page:end] if creations else list(stored)
+    return Page(rows, (total or 0) + len(creations), page, per_page)
 
 
 def firm_history_facets(session, firm: Firm) -> list[tuple[str, str]]:
     """The (subject_type, action) pairs the firm's history holds: the timeline's filter choices."""
     stmt = select(AuditEvent.subject_type, AuditEvent.action).distinct() \
         .where(AuditEvent.firm_id.in_(firm_lineage_ids(firm)))
-    return [tuple(row) for row in session.execute(stmt)]
+    facets = [tuple(row) for row in session.execute(stmt)]
+    if ("firm", CREATE) not in facets and _creations(session, firm, None, None):
+        facets.append(("firm", CREATE))
+    return facets
+
+
+def _creations(session, firm: Firm, kinds: set[str] | None, actions: set[str] | None) -> list[AuditEvent]:
+    if (kinds and "firm" not in kinds) or (actions and CREATE not in actions):
+        return []
+    return import_creations(session, firm_lineage_ids(firm))
 
 
 def case_history(session, case: UpgradeCase) -> list[AuditEvent]:

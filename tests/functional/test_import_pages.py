@@ -221,3 +221,23 @@ def test_officers_see_their_districts_runs_only(client, session, users, uploads)
     login(client, "city")
     html = page(client, "/imports/")
     assert "西湖.csv" in html and "全市.csv" in html
+
+
+def test_imported_figures_show_on_the_timeline_as_created_by_the_run(client, session, users, uploads):
+    """A new year of figures has no event of its own (migration 0015): the timeline builds its creation from
+    the run, naming the officer, the file and the values, and a later change shows old → new."""
+    login(client, "city")
+    code = uscc()
+    run_of(session, upload(client, csv_file(firm_line(code))))
+    header = "统一社会信用代码,年度,营业收入,纳税总额"
+    figures = run_of(session, upload(client, csv_file(f"{code},2025,120,3", header=header), name="统计.csv",
+                                     kind="indicators"))
+    run_of(session, upload(client, csv_file(f"{code},2025,150,", header=header), name="更正.csv", kind="indicators"))
+    html = page(client, f"/firms/{code}/timeline")
+    created = html[html.index('data-action="indicators_create"'):]
+    created = created[:created.find('<li class="list-group-item"') if '<li class="list-group-item"' in created else None]
+    assert "录入年度指标" in created and "2025年度指标" in created and '<span class="actor">city</span>' in created
+    assert f"导入文件“统计.csv”（导入 #{figures.id}）" in created and "120.00" in created and "3.00" in created
+    assert f'data-event="import-{figures.id}"' in html
+    updated = html[html.index('data-action="indicators_update"'):html.index('data-action="indicators_create"')]
+    assert '<span class="old">120.00</span> → <span class="new">150.00</span>' in updated

@@ -23,6 +23,7 @@ from tests.import_files import (
 )
 from workflows.errors import NotPermitted
 from workflows.importing import execute_import, mark_failed
+from workflows.queries import firm_history
 
 
 def firms(session) -> dict[str, Firm]:
@@ -256,20 +257,28 @@ def test_leaders_and_admins_cannot_import(session, users, now, tmp_path):
 
 
 def test_indicators_upsert_recompute_size_class_and_audit(session, users, now, tmp_path, register):
+    """A new row points at its run instead of an event of its own (migration 0015); the firm's history still
+    shows who created it with which values, and every later change is an event with old and new."""
     codes, _ = register
     rows = [[codes[0], "2025", "50", "1", "-2", "5", "100"], [codes[1], "2024", "20000", "", "", "300", ""]]
     run = run_import(session, users["city"], write_csv(tmp_path / "i.csv", INDICATOR_HEADER, rows), "indicators",
                      now=now)
     assert counts(run) == (ImportStatus.SUCCEEDED, 2, 2, 0, 0, 0)
     made = firms(session)
-    assert made[codes[0]].size_class == "micro"  # I65 软件: under 10 staff / 50 万元 is 微型
-    created = {e.firm_id: e for e in events(session, "indicators_create")}[made[codes[0]].id]
+    firm = made[codes[0]]
+    assert firm.size_class == "micro"  # I65 软件: under 10 staff / 50 万元 is 微型
+    assert events(session, "indicators_create") == []
+    row = session.scalar(select(AnnualIndicator).filter_by(firm_id=firm.id, year=2025))
+    assert row.import_run_id == run.id
+    # the new 划型 has no row event to ride on: an event of its own, naming the run and the line
+    [resized] = [e for e in events(session, "update") if e.firm_id == firm.id]
+    assert resized.evidence["changes"] == {"size_class": ["unknown", "micro"]}
+    assert resized.evidence["import_run"] == run.id and resized.actor_name == users["city"].username
+    [created] = [e for e in firm_history(session, firm) if e.action == "indicators_create"]
+    assert created.actor_name == users["city"].username and f"导入 #{run.id}" in created.comment
     assert created.evidence["year"] == 2025 and created.evidence["changes"] == {
         "revenue": [None, "50.00"], "tax": [None, "1.00"], "profit": [None, "-2.00"], "employees": [None, 5],
         "total_assets": [None, "100.00"]}
-    # the new 划型 rides on that year's event, as put_indicators records it; no separate event
-    assert created.evidence["firm_changes"] == {"size_class": ["unknown", "micro"]}
-    assert events(session, "update") == []
     # a tax-system file: only 纳税总额; the other figures stay, the change is audited with old and new
     tax = write_csv(tmp_path / "t.csv", ["统一社会信用代码", "年度", "纳税总额"], [[codes[0], "2025", "3.5"]])
     run = run_import(session, users["city"], tax, "indicators", now=now)
@@ -278,18 +287,44 @@ def test_indicators_upsert_recompute_size_class_and_audit(session, users, now, t
     assert (row.revenue, row.tax, row.profit) == (Decimal("50.00"), Decimal("3.50"), Decimal("-2.00"))
     [updated] = events(session, "indicators_update")
     assert updated.evidence["changes"] == {"tax": ["1.00", "3.50"]} and updated.evidence["firm_changes"] == {}
+    # the creation still shows what the import set (1.00), not today's value
+    history = [e for e in firm_history(session, firm) if e.action.startswith("indicators_")]
+    assert [e.action for e in history] == ["indicators_update", "indicators_create"]
+    assert history[1].evidence["changes"]["tax"] == [None, "1.00"]
     again = run_import(session, users["city"], tax, "indicators", now=now)
     assert counts(again) == (ImportStatus.SUCCEEDED, 1, 0, 0, 1, 0)
 
 
-def test_several_years_of_one_firm_size_change_rides_on_the_latest(session, users, now, tmp_path, register):
+def test_several_years_of_one_firm_size_change_once_for_the_latest(session, users, now, tmp_path, register):
     codes, _ = register
     rows = [[codes[2], str(year), "30", "", "", "4", "20"] for year in (2025, 2023, 2024)]
     run = run_import(session, users["city"], write_csv(tmp_path / "y.csv", INDICATOR_HEADER, rows), "indicators",
                      now=now)
     assert counts(run) == (ImportStatus.SUCCEEDED, 3, 3, 0, 0, 0)
-    by_year = {e.evidence["year"]: e.evidence["firm_changes"] for e in events(session, "indicators_create")}
-    assert by_year == {2023: {}, 2024: {}, 2025: {"size_class": ["unknown", "micro"]}}
+    [resized] = events(session, "update")
+    assert resized.evidence["changes"] == {"size_class": ["unknown", "micro"]} and resized.evidence["line"] == 2
+    firm = firms(session)[codes[2]]
+    assert sorted(e.evidence["year"] for e in firm_history(session, firm) if e.action == "indicators_create") == \
+        [2023, 2024, 2025]
+
+
+def test_an_older_year_or_a_figure_not_read_by_size_class_does_not_resize(session, users, now, tmp_path, register):
+    """划型 reads the latest year's 从业人员, 营业收入, 资产总额: other changes leave it (and its events) alone."""
+    codes, _ = register
+    run_import(session, users["city"], write_csv(tmp_path / "a.csv", INDICATOR_HEADER,
+                                                 [[codes[2], "2025", "30", "", "", "4", "20"]]), "indicators", now=now)
+    firm = firms(session)[codes[2]]
+    firm.size_class = "large"  # a stale class: a needless 划型 would put it back to micro
+    session.flush()
+    older = write_csv(tmp_path / "b.csv", INDICATOR_HEADER, [[codes[2], "2023", "9000", "", "", "400", "9000"]])
+    tax = write_csv(tmp_path / "c.csv", ["统一社会信用代码", "年度", "纳税总额"], [[codes[2], "2025", "2"]])
+    for path in (older, tax):
+        run = run_import(session, users["city"], path, "indicators", now=now)
+        assert run.status == ImportStatus.SUCCEEDED
+    assert firms(session)[codes[2]].size_class == "large"
+    revenue = write_csv(tmp_path / "d.csv", ["统一社会信用代码", "年度", "营业收入"], [[codes[2], "2025", "31"]])
+    run_import(session, users["city"], revenue, "indicators", now=now)
+    assert firms(session)[codes[2]].size_class == "micro"
 
 
 def test_indicators_for_unknown_or_other_district_firms_are_refused(session, users, now, tmp_path, register):

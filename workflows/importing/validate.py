@@ -57,7 +57,7 @@ STAGING_FIELDS = {
     "firms": ("uscc", "name", "legal_form", "stage", "district_code", "industry", "registered_on", "status",
               "tags", "abnormal", "serious_violation", "tech_sme", "high_tech", "size_class", "created"),
     "indicators": ("uscc", "year", "revenue", "tax", "profit", "employees", "rd_expense", "rd_staff",
-                   "total_assets", "export", "created"),
+                   "total_assets", "export"),  # no creation events: rows point at their run (0015)
     "status": ("uscc", "change", "field", "value_text", "value_bool", "effective_on", "source"),
 }
 
@@ -176,37 +176,11 @@ class Cleaners:
         return amount
 
 
-# ----------------------------------------------------------------------------------- audit of a new year
-
-_FIGURES = (("revenue", True), ("tax", True), ("profit", True), ("employees", False), ("rd_expense", True),
-            ("rd_staff", False), ("total_assets", True), ("export", True))
-_CENT = Decimal("0.01")
-
-
-def money_text(value) -> str:
-    """Money as audit evidence shows it (`workflows.audit.as_json_value` of the stored Numeric(16, 2)):
-    "1234.50". `value` is a checked plain decimal string or a Decimal."""
-    if type(value) is str:
-        negative = value[0] == "-"
-        whole, _, fraction = value.lstrip("-").partition(".")
-        text = f"{whole.lstrip('0') or '0'}.{fraction.ljust(2, '0')}"
-        return "-" + text if negative and text != "0.00" else text
-    return format(value.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
-
+# ------------------------------------------------------------------------------------- audit of a new firm
 
 @lru_cache(maxsize=256)
 def _quoted(text: str) -> str:
     return json.dumps(text)
-
-
-def created_changes(figures) -> str:
-    """The `changes` of an indicators_create event (and, in _finish_firms, of a firm's `create` event, the
-    fields `workflows.firms.create_firm` records) ({field: [null, new]} for each figure given), as JSON
-    text. Built here, where the values are at hand, because building it in SQL for millions of new rows
-    costs several times more (see dialect.py); updates, which need the stored values, are diffed in SQL."""
-    parts = [f'"{name}":[null,"{money_text(value)}"]' if money else f'"{name}":[null,{value}]'
-             for (name, money), value in zip(_FIGURES, figures, strict=True) if value is not None]
-    return "{" + ",".join(parts) + "}"
 
 
 # ------------------------------------------------------------------------------------------ row validator
@@ -278,7 +252,7 @@ class RowValidator:
                 high, size, created), None
 
     def _finish_indicators(self, line: int, c: list):
-        return (line, *c, created_changes(c[2:])), None
+        return (line, *c), None
 
     def _finish_status(self, line: int, c: list):
         uscc, change, effective_on, source = c

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 _TOP_DOWN = (SizeClass.LARGE, SizeClass.MEDIUM)
+INPUTS = ("employees", "revenue", "total_assets")  # the figures 划型 reads: a change to any other needs no 划型
 
 
 def _meets(bounds: Mapping[str, Decimal], values: Mapping[str, Any]) -> bool | None:
