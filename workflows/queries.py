@@ -9,6 +9,7 @@ from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import is_scoped
 from workflows.rules.fields import clean_bool
+from workflows.rules.text import INT_MAX, parse_int
 from workflows.search import name_or_uscc  # its home is workflows.search; the other lists import it from here
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
@@ -54,16 +55,12 @@ def case_by_id(session, case_id: int, actor) -> UpgradeCase:
 def parse_paging(args, *, default: int = 20, maximum: int = 200) -> tuple[int, int]:
     errors = {}
     try:
-        page = int(args.get("page", 1))
-        if page < 1:
-            raise ValueError
+        page = parse_int(args.get("page", "1"), low=1)
     except ValueError:
-        errors["page"] = "页码应为正整数"
+        errors["page"] = f"页码应为1至{INT_MAX}之间的整数"
         page = 1
     try:
-        per_page = int(args.get("per_page", default))
-        if not 1 <= per_page <= maximum:
-            raise ValueError
+        per_page = parse_int(args.get("per_page", str(default)), low=1, high=maximum)
     except ValueError:
         errors["per_page"] = f"每页条数应在1至{maximum}之间"
         per_page = default

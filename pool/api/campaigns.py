@@ -48,11 +48,12 @@ from workflows.errors import NotFound, ValidationFailed
 from workflows.machine import workflow_for
 from workflows.permissions import can
 from workflows.pool_queries import firm_for_nomination
+from workflows.rules.fields import is_district_code
 
 
 def _district(args) -> str | None:
     value = (args.get("district") or "").strip()
-    if value and not (len(value) == 6 and value.isdigit()):
+    if value and not is_district_code(value):
         raise ValidationFailed("筛选条件有误", fields={"district": "区县代码应为6位数字"})
     return value or None
 

@@ -25,6 +25,7 @@ from workflows import pool_queries, queries
 from workflows.errors import ValidationFailed
 from workflows.membership import eligibility_reasons, nominate
 from workflows.pools import all_pools, get_pool, pool_counts, update_pools
+from workflows.rules.text import is_int_text
 
 
 def _comment(body: dict) -> str:
@@ -80,7 +81,7 @@ def _bulk_changes(body: dict) -> dict[int, dict]:
             errors[key] = "应为对象：{培育库编号: 数值}"
             continue
         for raw_id, value in part.items():
-            if not raw_id.strip().isdigit():
+            if not is_int_text(raw_id):
                 errors[f"{key}.{raw_id}"] = "培育库编号应为整数"
             else:
                 changes.setdefault(int(raw_id), {})[field] = value
