@@ -5,16 +5,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from models import AuditEvent, Firm, FirmTag, UpgradeCase
-from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
+from models.enums import LEGAL_FORMS, FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import is_scoped
-from workflows.rules.fields import clean_bool
+from workflows.rules.fields import INDUSTRY_PREFIX, clean_bool, is_district_code
 from workflows.rules.text import INT_MAX, parse_int
 from workflows.search import name_or_uscc  # its home is workflows.search; the other lists import it from here
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
            "serious_violation", "tech_sme", "high_tech")
 ENUM_FILTERS = {"stage": Stage, "status": FirmStatus, "size_class": SizeClass, "tags": IndustryTag}
+FILTER_CHOICES = {**{key: tuple(e.value for e in enum) for key, enum in ENUM_FILTERS.items()},
+                  "legal_form": tuple(LEGAL_FORMS)}  # a value outside these is refused, naming them
 
 
 @dataclass
@@ -76,8 +78,13 @@ def firm_filters(args) -> dict:
         value = (args.get(key) or "").strip()
         if not value:
             continue
-        if key in ENUM_FILTERS and value not in {e.value for e in ENUM_FILTERS[key]}:
-            errors[key] = f"取值无效：{value}"
+        allowed = FILTER_CHOICES.get(key)
+        if allowed is not None and value not in allowed:
+            errors[key] = f"取值无效：{value}（可用：{'、'.join(allowed)}）"
+        elif key == "district" and not is_district_code(value):
+            errors[key] = f"区县代码应为6位数字，如330106：{value}"
+        elif key == "industry" and not INDUSTRY_PREFIX.fullmatch(value.upper()):
+            errors[key] = f"行业应为国民经济行业门类字母或代码，如 C、C39：{value}"
         elif key in ("abnormal", "serious_violation", "tech_sme", "high_tech"):
             try:
                 clean[key] = clean_bool(value)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 # Names the views, forms and workflows read from query strings, forms and JSON bodies (grep of the code,
 # plus the list filters); a hostile value in any of them must be refused, not crash.
 PARAMS = ("page", "per_page", "q", "district", "stage", "status", "size_class", "legal_form", "industry", "tag",
-          "abnormal", "serious_violation", "tech_sme", "high_tech", "kind", "state", "year", "plan", "metric",
+          "tags", "abnormal", "serious_violation", "tech_sme", "high_tech", "kind", "state", "year", "plan", "metric",
           "from", "to", "start", "as_of", "drill", "key", "pool", "pool_id", "flag", "entry", "sort", "dir",
           "next", "format", "check", "split", "open")
 FIELDS = ("uscc", "name", "legal_form", "district", "industry", "registered_on", "stage", "status", "tags",

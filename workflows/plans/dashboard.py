@@ -9,7 +9,6 @@ officer's dashboard opens on their district; other districts' aggregates stay re
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,10 +24,8 @@ from workflows.plans.pools_panel import PoolsPanel, build_pools_panel
 from workflows.plans.scorecard import Scorecard, build_scorecard
 from workflows.plans.trends import series, trend_labels
 from workflows.plans.window import Scope
-from workflows.rules.fields import clean_date
+from workflows.rules.fields import INDUSTRY_PREFIX, clean_date
 from workflows.rules.text import is_int_text
-
-INDUSTRY_PREFIX = re.compile(r"[A-T][0-9]{0,4}", re.ASCII)  # a 门类 letter, then up to four digits
 
 DEFAULT_TREND = "pool.county"
 

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from models.enums import LEGAL_FORMS, FirmStatus, IndustryTag
 from workflows.errors import ValidationFailed
 from workflows.policy import default_policy, normalise_industry
-from workflows.rules.text import INT_MAX, UNBOUNDED, parse_int
+from workflows.rules.text import INT_MAX, UNBOUNDED, parse_int, text_problem
 from workflows.rules.uscc import UsccError, validate_uscc
 
 MONEY_FIELDS = ("revenue", "tax", "profit", "rd_expense", "total_assets", "export")
@@ -24,6 +24,7 @@ FIRST_YEAR = 2000  # the first year of figures the register keeps (the database'
 EARLIEST_REGISTRATION = date(1949, 10, 1)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 DISTRICT_CODE = re.compile(r"[0-9]{6}", re.ASCII)
+INDUSTRY_PREFIX = re.compile(r"[A-T][0-9]{0,4}", re.ASCII)  # a 门类 letter, then up to four digits (a filter)
 
 
 def clean_uscc(value) -> str:
@@ -41,6 +42,9 @@ def clean_name(value) -> str:
     value = value.strip()
     if len(value) > 200:
         raise ValueError("企业名称不能超过200个字符")
+    problem = text_problem(value, multiline=False)
+    if problem:
+        raise ValueError(f"企业名称{problem}（换行、制表符等也不可）")
     return value
 
 

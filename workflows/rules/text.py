@@ -29,6 +29,20 @@ def text_problem(value: str, *, multiline: bool = True) -> str | None:
     return "含有空字符（NUL）" if char == "\x00" else f"含有不可见的控制字符（U+{ord(char):04X}）"
 
 
+def visible(value: str) -> str:
+    """The text with each refused character written as an escape (`\\x00`), for a report or an error that
+    must show what was sent without storing or sending the character itself."""
+    return _BAD_LINE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), value)
+
+
+def refuse_bad_text(value: str) -> str:
+    """`value`, or ValueError naming its problem (an import cell, a field cleaner)."""
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(f"文本{problem}")
+    return value
+
+
 def int_problem(value: int, *, low: int = INT_MIN, high: int = INT_MAX) -> str | None:
     if value < low or value > high:
         return f"应在{low}至{high}之间"
