@@ -18,6 +18,7 @@ from flask import g, jsonify, request, url_for
 from models import db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import MEMBER_FILTERS, operation
 from pool.api.serialize import json_body, membership_detail, membership_summary, pool_dict
 from pool.clock import now, today
 from pool.uow import unit_of_work
@@ -40,6 +41,7 @@ def _pool_body(pool) -> dict:
 
 
 @bp.get("/pools")
+@operation("培育库列表及入库情况", answer=(200, "PoolList"))
 @requires("pool.read")
 def list_pools():
     counts = pool_counts(db.session)
@@ -48,12 +50,14 @@ def list_pools():
 
 
 @bp.get("/pools/<int:pool_id>")
+@operation("培育库详情", answer=(200, "Pool"))
 @requires("pool.read")
 def get_pool_view(pool_id):
     return jsonify(_pool_body(get_pool(db.session, pool_id)))
 
 
 @bp.patch("/pools/<int:pool_id>")
+@operation("调整培育库目标或容量（管理员）", answer=(200, "Pool"), body="PoolIn")
 @requires("pool.configure")
 def patch_pool(pool_id):
     """`{"target": n, "capacity": n|null, "comment"}`; unknown keys and an empty edit are refused (400)."""
@@ -96,6 +100,7 @@ def _bulk_changes(body: dict) -> dict[int, dict]:
 
 
 @bp.patch("/pools")
+@operation("一次调整多个培育库（管理员）", answer=(200, "PoolList"), body="PoolsIn")
 @requires("pool.configure")
 def patch_pools():
     """Several pools in one all-or-nothing edit: the way to move target from one district to another."""
@@ -110,6 +115,7 @@ def patch_pools():
 
 
 @bp.post("/pools/<int:pool_id>/nominations")
+@operation("提名企业入库", answer=(201, "Membership"), body="NominationIn")
 @requires("domain.write")
 def post_nomination(pool_id):
     pool = get_pool(db.session, pool_id)
@@ -128,6 +134,7 @@ def post_nomination(pool_id):
 
 
 @bp.get("/pools/<int:pool_id>/members")
+@operation("培育库成员列表", answer=(200, "MemberPage"), query=MEMBER_FILTERS)
 @requires("domain.read")
 def list_members(pool_id):
     get_pool(db.session, pool_id)

@@ -93,7 +93,7 @@ def test_an_oversized_json_body_is_refused(api):
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "1e400"])
 def test_non_finite_numbers_are_refused(api, make_firm, literal):
     firm = make_firm()
-    response = api["city"].put(f"/firms/{firm}/indicators/2025", data='{"revenue": %s}' % literal,
+    response = api["city"].put(f"/firms/{firm}/indicators/2025", data='{"revenue": ' + literal + "}",
                                content_type="application/json")
     assert_error(response, 400, "validation_error")
 
