@@ -9,6 +9,10 @@ a time, the hostile one; query parameters and fields are the names the code read
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from sqlalchemy import select
+
+from models import Campaign, CampaignEntry, CheckRun, Firm, Flag, Plan, PoolMembership, UpgradeCase
+
 # Names the views, forms and workflows read from query strings, forms and JSON bodies (grep of the code,
 # plus the list filters); a hostile value in any of them must be refused, not crash.
 PARAMS = ("page", "per_page", "q", "district", "stage", "status", "size_class", "legal_form", "industry", "tag",
@@ -75,3 +79,25 @@ def form_fields(hostile: Hostile) -> dict[str, str]:
 
 def query_string(hostile: Hostile) -> dict[str, str]:
     return dict.fromkeys(PARAMS, hostile.text)
+
+
+def _first(session, stmt):
+    return session.scalars(stmt.limit(1)).first()
+
+
+def real_values(session) -> dict[str, str]:
+    """A real value for each converter name, in 西湖区 where it matters, so a hostile segment meets live code."""
+    xihu = Firm.district_code == "330106"
+    values = {
+        "uscc": _first(session, select(Firm.uscc).where(xihu)),
+        "case_id": _first(session, select(UpgradeCase.id).join(Firm).where(xihu)),
+        "membership_id": _first(session, select(PoolMembership.id).join(Firm).where(xihu)),
+        "flag_id": _first(session, select(Flag.id).where(Flag.district_code == "330106")),
+        "year": _first(session, select(Campaign.year)),
+        "entry_id": _first(session, select(CampaignEntry.id)),
+        "run_id": _first(session, select(CheckRun.id)),
+        "plan_id": _first(session, select(Plan.id)),
+        "pool_id": 1, "job_id": 1, "action": "admit", "key": "pool_city", "token": "x", "kind": "firms",
+        "filename": "app.css", "name": "pool_hygiene",
+    }
+    return {k: str(v if v is not None else 1) for k, v in values.items()}

@@ -9,12 +9,11 @@ import re
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
 
-from models import Campaign, CampaignEntry, CheckRun, Firm, Flag, Plan, PoolMembership, UpgradeCase, db
+from models import db
 from tests.database import reset_database
 from tests.factories import NOW
-from tests.functional.hostile import CLASSES, FIELDS, PARAMS, json_bodies
+from tests.functional.hostile import CLASSES, FIELDS, PARAMS, json_bodies, real_values
 from workflows.demo.data import DEMO_PASSWORD
 from workflows.demo.seed import seed_demo
 from workflows.users import get_user, issue_token
@@ -29,30 +28,8 @@ def register(app):
     with app.app_context():
         seed_demo(db.session, n_firms=80, seed=11, now=NOW)
         db.session.commit()
-        yield _base_values(db.session)
+        yield real_values(db.session)
         reset_database(app)
-
-
-def _first(session, stmt):
-    return session.scalars(stmt.limit(1)).first()
-
-
-def _base_values(session) -> dict[str, str]:
-    """A real value for each converter name, in 西湖区 where it matters, so a hostile segment meets live code."""
-    xihu = Firm.district_code == "330106"
-    values = {
-        "uscc": _first(session, select(Firm.uscc).where(xihu)),
-        "case_id": _first(session, select(UpgradeCase.id).join(Firm).where(xihu)),
-        "membership_id": _first(session, select(PoolMembership.id).join(Firm).where(xihu)),
-        "flag_id": _first(session, select(Flag.id).where(Flag.district_code == "330106")),
-        "year": _first(session, select(Campaign.year)),
-        "entry_id": _first(session, select(CampaignEntry.id)),
-        "run_id": _first(session, select(CheckRun.id)),
-        "plan_id": _first(session, select(Plan.id)),
-        "pool_id": 1, "job_id": 1, "action": "admit", "key": "pool_city", "token": "x", "kind": "firms",
-        "filename": "app.css", "name": "pool_hygiene",
-    }
-    return {k: str(v if v is not None else 1) for k, v in values.items()}
 
 
 @pytest.fixture(scope="module")
