@@ -59,7 +59,7 @@ def parse_paging(args, *, default: int = 20, maximum: int = 200) -> tuple[int, i
     try:
         page = parse_int(args.get("page", "1"), low=1)
     except ValueError:
-        errors["page"] = f"页码应为1至{INT_MAX}之间的整数"
+        errors["page"] = f"页码应为正整数（至多{INT_MAX}）"
         page = 1
     try:
         per_page = parse_int(args.get("per_page", str(default)), low=1, high=maximum)
