@@ -89,7 +89,7 @@ ERROR = obj({"error": obj({
     "code": {"type": "string", "enum": ["validation_error", "unauthenticated", "not_permitted", "not_found",
                                         "method_not_allowed", "stale_version", "pool_full", "quota_full", "duplicate",
                                         "illegal_transition", "guard_failed", "conflict", "too_large",
-                                        "unprocessable"]},
+                                        "unprocessable", "domain_error", "error"]},
     "message": STR,
     "fields": {"type": "object", "additionalProperties": STR},
     "reasons": {"type": "array", "items": ref("Reason")}})})
