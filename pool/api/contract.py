@@ -16,6 +16,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask, current_app, jsonify
 
 from pool.api.schemas import COMPONENTS
+from pool.edge import StrictInt
 from workflows.rules.text import INT_MAX
 
 TITLE = "培育库与升级跟踪系统 API"
@@ -56,7 +57,7 @@ def _path_parameters(rule) -> list[dict]:
     out = []
     for name in rule.arguments:
         converter = rule._converters[name]
-        schema = ({"type": "integer", "minimum": 0, "maximum": INT_MAX} if type(converter).__name__ == "StrictInt"
+        schema = ({"type": "integer", "minimum": 0, "maximum": INT_MAX} if isinstance(converter, StrictInt)
                   else {"type": "string", "pattern": "^[^/]+$"})
         out.append({"name": name, "in": "path", "required": True, "schema": schema})
     return out
