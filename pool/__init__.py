@@ -10,6 +10,7 @@ def create_app(config=Config) -> Flask:
     app.config.from_object(config)
     app.json.ensure_ascii = False  # DESIGN §8: JSON keeps Chinese unescaped (JSON_AS_ASCII is gone in Flask 3)
     register_extensions(app)
+    register_edge(app)
     register_blueprints(app)
     register_errors(app)
     register_security(app)
@@ -30,6 +31,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+
+
+def register_edge(app: Flask) -> None:
+    from pool.edge import install_edge
+
+    install_edge(app)  # before the blueprints: their routes compile with its converter
 
 
 def register_blueprints(app: Flask) -> None:

@@ -35,8 +35,8 @@ def install_error_handlers(app: Flask) -> None:
         if wants_json():
             body = error_body(exc.code, exc.message, exc.fields, [r.to_dict() for r in exc.reasons])
             return jsonify(body), exc.status
-        return render_template("error.html", status=exc.status, message=exc.message, reasons=exc.reasons), \
-            exc.status
+        return render_template("error.html", status=exc.status, message=exc.message, reasons=exc.reasons,
+                               fields=exc.fields), exc.status
 
     @app.errorhandler(IntegrityError)
     def integrity_error(exc: IntegrityError):

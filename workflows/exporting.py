@@ -49,6 +49,7 @@ from workflows.membership import MEMBERSHIP
 from workflows.pool_queries import filter_members, member_filters
 from workflows.queries import filtered_firms, firm_filters, scope_firms
 from workflows.rules.fields import clean_year
+from workflows.rules.text import is_int_text
 from workflows.timefmt import local_date, wall_clock
 from workflows.worklist import work_item, worklist_filters, worklist_select
 
@@ -225,7 +226,7 @@ def _clean_members(args: dict, now: datetime) -> dict:
         filters = member_filters(args)
     except ValidationFailed as exc:
         errors, filters = dict(exc.fields), {}
-    if not raw.isdigit():
+    if not is_int_text(raw):
         errors["pool"] = "请指定培育库编号" if not raw else f"培育库编号应为正整数：{raw}"
     if errors:
         raise ValidationFailed("筛选条件有误", fields=errors)

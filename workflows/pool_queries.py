@@ -20,6 +20,7 @@ from workflows.permissions import can, is_scoped, not_own_nomination
 from workflows.pools import all_pools, eligible_clause, pool_counts
 from workflows.queries import Page, name_or_uscc, scope_firms
 from workflows.reasons import Reason
+from workflows.rules.fields import is_district_code
 
 MEMBER_FILTERS = ("state", "cultivation_type", "batch", "district", "q")
 CHOICES = {"state": tuple(MEMBERSHIP.states), "cultivation_type": tuple(CULTIVATION_LABELS)}
@@ -55,7 +56,9 @@ def member_filters(args) -> dict:
         if not value:
             continue
         if value not in CHOICES.get(key, (value,)):
-            errors[key] = f"取值无效：{value}"
+            errors[key] = f"取值无效：{value}（可用：{'、'.join(CHOICES[key])}）"
+        elif key == "district" and not is_district_code(value):
+            errors[key] = f"区县代码应为6位数字，如330106：{value}"
         else:
             clean[key] = value
     if errors:

@@ -5,16 +5,19 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from models import AuditEvent, Firm, FirmTag, UpgradeCase
-from models.enums import FirmStatus, IndustryTag, SizeClass, Stage
+from models.enums import LEGAL_FORMS, FirmStatus, IndustryTag, SizeClass, Stage
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import is_scoped
 from workflows.provenance import CREATE, import_creations, newest_first
-from workflows.rules.fields import clean_bool
+from workflows.rules.fields import INDUSTRY_PREFIX, clean_bool, is_district_code
+from workflows.rules.text import INT_MAX, parse_int
 from workflows.search import name_or_uscc  # its home is workflows.search; the other lists import it from here
 
 FILTERS = ("district", "industry", "stage", "status", "size_class", "legal_form", "tags", "abnormal",
            "serious_violation", "tech_sme", "high_tech")
 ENUM_FILTERS = {"stage": Stage, "status": FirmStatus, "size_class": SizeClass, "tags": IndustryTag}
+FILTER_CHOICES = {**{key: tuple(e.value for e in enum) for key, enum in ENUM_FILTERS.items()},
+                  "legal_form": tuple(LEGAL_FORMS)}  # a value outside these is refused, naming them
 
 
 @dataclass
@@ -55,16 +58,12 @@ def case_by_id(session, case_id: int, actor) -> UpgradeCase:
 def parse_paging(args, *, default: int = 20, maximum: int = 200) -> tuple[int, int]:
     errors = {}
     try:
-        page = int(args.get("page", 1))
-        if page < 1:
-            raise ValueError
+        page = parse_int(args.get("page", "1"), low=1)
     except ValueError:
-        errors["page"] = "页码应为正整数"
+        errors["page"] = f"页码应为正整数（至多{INT_MAX}）"
         page = 1
     try:
-        per_page = int(args.get("per_page", default))
-        if not 1 <= per_page <= maximum:
-            raise ValueError
+        per_page = parse_int(args.get("per_page", str(default)), low=1, high=maximum)
     except ValueError:
         errors["per_page"] = f"每页条数应在1至{maximum}之间"
         per_page = default
@@ -80,8 +79,13 @@ def firm_filters(args) -> dict:
         value = (args.get(key) or "").strip()
         if not value:
             continue
-        if key in ENUM_FILTERS and value not in {e.value for e in ENUM_FILTERS[key]}:
-            errors[key] = f"取值无效：{value}"
+        allowed = FILTER_CHOICES.get(key)
+        if allowed is not None and value not in allowed:
+            errors[key] = f"取值无效：{value}（可用：{'、'.join(allowed)}）"
+        elif key == "district" and not is_district_code(value):
+            errors[key] = f"区县代码应为6位数字，如330106：{value}"
+        elif key == "industry" and not INDUSTRY_PREFIX.fullmatch(value.upper()):
+            errors[key] = f"行业应为国民经济行业门类字母或代码，如 C、C39：{value}"
         elif key in ("abnormal", "serious_violation", "tech_sme", "high_tech"):
             try:
                 clean[key] = clean_bool(value)

@@ -23,6 +23,8 @@ from workflows.errors import ValidationFailed, one_of
 from workflows.ladder import CASE_LABELS
 from workflows.permissions import is_scoped
 from workflows.queries import Page, name_or_uscc, scope_firms
+from workflows.rules.fields import is_district_code
+from workflows.rules.text import parse_int
 from workflows.timefmt import local_date
 
 SORTS = {"days": "停留天数", "opened": "发起日期", "name": "企业名称"}
@@ -95,7 +97,7 @@ def worklist_filters(args: Mapping[str, str]) -> WorklistFilters:
         errors["state"] = (f"{CASE_LABELS[kind]}案件没有进行中的状态“{state}”" if kind
                            else f"没有进行中的状态“{state}”")
     district = text("district") or None
-    if district and not (len(district) == 6 and district.isdigit()):
+    if district and not is_district_code(district):
         errors["district"] = "区县代码应为6位数字"
     q = text("q") or None
     if q and len(q) > MAX_Q:
@@ -103,9 +105,7 @@ def worklist_filters(args: Mapping[str, str]) -> WorklistFilters:
     min_days = None
     if text("min_days"):
         try:
-            min_days = int(text("min_days"))
-            if not 0 <= min_days <= MAX_DAYS:
-                raise ValueError
+            min_days = parse_int(text("min_days"), low=0, high=MAX_DAYS)
         except ValueError:
             errors["min_days"] = f"停留天数应为0至{MAX_DAYS}之间的整数"
     sort = text("sort") or DEFAULT_SORT

@@ -18,5 +18,6 @@ def requires(capability: str) -> Callable:
         def wrapped(*args, **kwargs):
             require(g.actor, capability)
             return view(*args, **kwargs)
+        wrapped.capability = capability  # the published contract names it (pool.api.contract)
         return wrapped
     return decorator

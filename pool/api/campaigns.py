@@ -28,6 +28,7 @@ from flask import g, jsonify, request, url_for
 from models import Campaign, CampaignEntry, Firm, Flag, db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import operation
 from pool.api.serialize import action_envelope, iso_date, iso_time, json_body
 from pool.clock import now
 from pool.scheduler.claims import dispatch
@@ -48,11 +49,12 @@ from workflows.errors import NotFound, ValidationFailed
 from workflows.machine import workflow_for
 from workflows.permissions import can
 from workflows.pool_queries import firm_for_nomination
+from workflows.rules.fields import is_district_code
 
 
 def _district(args) -> str | None:
     value = (args.get("district") or "").strip()
-    if value and not (len(value) == 6 and value.isdigit()):
+    if value and not is_district_code(value):
         raise ValidationFailed("筛选条件有误", fields={"district": "区县代码应为6位数字"})
     return value or None
 
@@ -106,6 +108,7 @@ def entry_body(entry: CampaignEntry, actor, names: dict | None = None) -> dict:
 
 
 @bp.get("/campaigns")
+@operation("成长之星评选列表", answer=(200, "CampaignList"))
 @requires("campaign.read")
 def list_campaigns():
     items = [campaign_body(c, g.actor) for c in campaign_years(db.session)]
@@ -113,6 +116,7 @@ def list_campaigns():
 
 
 @bp.post("/campaigns")
+@operation("新建年度评选", answer=(201, "Campaign"), body="CampaignIn")
 @requires("campaign.manage")
 def post_campaign():
     body = json_body()
@@ -124,12 +128,14 @@ def post_campaign():
 
 
 @bp.get("/campaigns/<int:year>")
+@operation("年度评选详情", answer=(200, "Campaign"))
 @requires("campaign.read")
 def get_campaign_view(year):
     return jsonify(campaign_body(get_campaign(db.session, year), g.actor))
 
 
 @bp.patch("/campaigns/<int:year>")
+@operation("调整名额、倍数或截止日期", answer=(200, "Campaign"), body="CampaignPatch")
 @requires("campaign.manage")
 def patch_campaign(year):
     campaign = get_campaign(db.session, year)
@@ -153,6 +159,7 @@ def _dispatch_screening(campaign: Campaign, queued) -> None:
 
 
 @bp.post("/campaigns/<int:year>/actions/<action>")
+@operation("执行评选操作", answer=(200, "Campaign"), body="ActionIn")
 @requires("campaign.read")
 def post_campaign_action(year, action):
     campaign = get_campaign(db.session, year)
@@ -167,6 +174,7 @@ def post_campaign_action(year, action):
 
 
 @bp.get("/campaigns/<int:year>/candidates")
+@operation("筛选出的候选企业", answer=(200, "CandidateList"), query=("district",))
 @requires("campaign.read")
 def list_candidates(year):
     campaign = get_campaign(db.session, year)
@@ -178,6 +186,7 @@ def list_candidates(year):
 
 
 @bp.get("/campaigns/<int:year>/entries")
+@operation("提名列表", answer=(200, "EntryList"), query=("district",))
 @requires("campaign.read")
 def list_entries(year):
     campaign = get_campaign(db.session, year)
@@ -198,6 +207,7 @@ def firm_to_nominate(body: dict, actor) -> Firm:
 
 
 @bp.post("/campaigns/<int:year>/entries")
+@operation("提名成长之星", answer=(201, "Entry"), body="EntryIn")
 @requires("campaign.nominate")
 def post_entry(year):
     campaign = get_campaign(db.session, year)
@@ -211,6 +221,7 @@ def post_entry(year):
 
 
 @bp.get("/campaigns/<int:year>/entries/<int:entry_id>")
+@operation("提名详情", answer=(200, "Entry"))
 @requires("campaign.read")
 def get_entry(year, entry_id):
     campaign = get_campaign(db.session, year)
@@ -218,6 +229,7 @@ def get_entry(year, entry_id):
 
 
 @bp.post("/campaigns/<int:year>/entries/<int:entry_id>/actions/<action>")
+@operation("执行提名操作", answer=(200, "Entry"), body="ActionIn")
 @requires("domain.write")
 def post_entry_action(year, entry_id, action):
     campaign = get_campaign(db.session, year)

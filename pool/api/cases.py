@@ -10,6 +10,7 @@ from flask import g, jsonify
 from models import db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import operation
 from pool.api.serialize import action_envelope, case_detail, event_dict, json_body
 from pool.clock import now
 from pool.uow import unit_of_work
@@ -18,12 +19,14 @@ from workflows.machine import fire
 
 
 @bp.get("/cases/<int:case_id>")
+@operation("案件详情与调用者当前可执行的操作", answer=(200, "Case"))
 @requires("domain.read")
 def get_case(case_id):
     return jsonify(case_detail(queries.case_by_id(db.session, case_id, g.actor), g.actor))
 
 
 @bp.post("/cases/<int:case_id>/actions/<action>")
+@operation("执行案件操作", answer=(200, "Case"), body="ActionIn")
 @requires("domain.write")
 def post_action(case_id, action):
     case = queries.case_by_id(db.session, case_id, g.actor)
@@ -36,6 +39,7 @@ def post_action(case_id, action):
 
 
 @bp.get("/cases/<int:case_id>/history")
+@operation("案件历史", answer=(200, "EventList"))
 @requires("domain.read")
 def case_history(case_id):
     """The case's events, oldest first, from its opening on."""

@@ -16,6 +16,7 @@ from models import CheckRun, Flag, db
 from models.enums import FLAG_KIND_LABELS, FLAG_STATE_LABELS, RUN_STATUS_LABELS, RunTrigger
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import FLAG_FILTERS, operation
 from pool.api.serialize import is_int, iso_time, json_body
 from pool.clock import now, today
 from pool.uow import unit_of_work
@@ -79,6 +80,7 @@ def flag_body(flag: Flag, actor) -> dict:
 
 
 @bp.get("/checks")
+@operation("检查项及最近一次运行", answer=(200, "CheckList"))
 @requires("flag.read")
 def list_checks():
     schedules = checks_policy().schedules
@@ -89,6 +91,7 @@ def list_checks():
 
 
 @bp.post("/checks/<name>/runs")
+@operation("排队运行一次检查（202）", answer=(202, "CheckRun"), body="CheckRunIn")
 @requires("checks.run")
 def post_check_run(name):
     check = get_check(name)  # 404 before the body is read
@@ -102,12 +105,14 @@ def post_check_run(name):
 
 
 @bp.get("/checks/runs/<int:run_id>")
+@operation("检查运行情况", answer=(200, "CheckRun"))
 @requires("flag.read")
 def get_check_run(run_id):
     return jsonify(run_body(get_run(db.session, run_id)))
 
 
 @bp.get("/flags")
+@operation("工作提醒列表", answer=(200, "FlagPage"), query=FLAG_FILTERS)
 @requires("flag.read")
 def list_flags_view():
     filters = flag_filters(request.args)
@@ -118,12 +123,14 @@ def list_flags_view():
 
 
 @bp.get("/flags/<int:flag_id>")
+@operation("工作提醒详情", answer=(200, "Flag"))
 @requires("flag.read")
 def get_flag(flag_id):
     return jsonify(flag_body(flag_by_id(db.session, flag_id, g.actor), g.actor))
 
 
 @bp.post("/flags/<int:flag_id>/dismiss")
+@operation("忽略工作提醒（须说明理由）", answer=(200, "Flag"), body="DismissIn")
 @requires("flag.act")
 def dismiss(flag_id):
     flag = flag_by_id(db.session, flag_id, g.actor)

@@ -18,6 +18,7 @@ from flask import g, jsonify, request, url_for
 from models import db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import BOARD, operation
 from pool.api.serialize import json_body
 from pool.clock import now, today
 from pool.dashboard import tables
@@ -59,6 +60,7 @@ def _figure(row, fig, sc, district):
 
 
 @bp.get("/dashboard/scorecard")
+@operation("计划指标完成情况（记分卡）", answer=(200, "Board"), query=BOARD)
 @requires("plan.read")
 def scorecard():
     with read_only():
@@ -83,6 +85,7 @@ def scorecard():
 
 
 @bp.get("/dashboard/funnel")
+@operation("升级漏斗", answer=(200, "Board"), query=BOARD)
 @requires("plan.read")
 def funnel():
     with read_only():
@@ -102,6 +105,7 @@ def funnel():
 
 
 @bp.get("/dashboard/pools")
+@operation("培育库看板", answer=(200, "Board"), query=BOARD)
 @requires("plan.read")
 def pools():
     with read_only():
@@ -116,6 +120,7 @@ def pools():
 
 
 @bp.get("/dashboard/trends")
+@operation("月度趋势", answer=(200, "Board"), query=BOARD)
 @requires("plan.read")
 def trends():
     with read_only():
@@ -135,6 +140,7 @@ def _plan_body(plan) -> dict:
 
 
 @bp.get("/plans")
+@operation("计划及其指标", answer=(200, "PlanList"))
 @requires("plan.read")
 def list_plans():
     with read_only():
@@ -143,6 +149,7 @@ def list_plans():
 
 
 @bp.post("/plans/<int:plan_id>/reports")
+@operation("填报指标数据", answer=(201, "Figure"), body="ReportIn")
 @requires("plan.report")
 def post_report(plan_id: int):
     body = json_body()

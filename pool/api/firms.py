@@ -11,6 +11,7 @@ from flask import g, jsonify, request, url_for
 from models import db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import FIRM_FILTERS, operation
 from pool.api.serialize import (
     case_detail,
     event_dict,
@@ -36,6 +37,7 @@ def _detail(firm):
 
 
 @bp.get("/firms")
+@operation("企业列表（筛选、分页）", answer=(200, "FirmPage"), query=FIRM_FILTERS)
 @requires("domain.read")
 def list_firms():
     filters = queries.firm_filters(request.args)
@@ -46,12 +48,14 @@ def list_firms():
 
 
 @bp.get("/firms/<uscc>")
+@operation("企业详情：登记信息、年度指标、案件、荣誉", answer=(200, "Firm"))
 @requires("domain.read")
 def get_firm(uscc):
     return jsonify(_detail(queries.firm_by_uscc(db.session, uscc, g.actor)))
 
 
 @bp.post("/firms")
+@operation("新增企业", answer=(201, "Firm"), body="FirmIn")
 @requires("domain.write")
 def post_firm():
     body = json_body()
@@ -63,6 +67,7 @@ def post_firm():
 
 
 @bp.patch("/firms/<uscc>")
+@operation("修改企业登记信息（状态与标记另走 /status）", answer=(200, "Firm"), body="FirmIn")
 @requires("domain.write")
 def patch_firm(uscc):
     firm = queries.firm_by_uscc(db.session, uscc, g.actor)
@@ -81,6 +86,7 @@ def patch_firm(uscc):
 
 
 @bp.post("/firms/<uscc>/status")
+@operation("登记状态或标记变更（生效日期、来源）", answer=(200, "Firm"), body="StatusIn")
 @requires("domain.write")
 def post_firm_status(uscc):
     """One status change (注销/吊销/迁出/恢复存续, 经营异常, 严重违法) with its effective date and source."""
@@ -99,6 +105,7 @@ def post_firm_status(uscc):
 
 
 @bp.put("/firms/<uscc>/indicators/<year>")
+@operation("整年替换年度指标（新年度为201）", answer=(200, "Indicators"), body="IndicatorsIn", also=(201,))
 @requires("domain.write")
 def put_firm_indicators(uscc, year):
     """PUT replaces the whole year: a figure left out becomes unknown. 201 when the year is new."""
@@ -112,6 +119,7 @@ def put_firm_indicators(uscc, year):
 
 
 @bp.post("/firms/<uscc>/cases")
+@operation("为企业开立升级案件", answer=(201, "Case"), body="CaseIn")
 @requires("domain.write")
 def post_case(uscc):
     firm = queries.firm_by_uscc(db.session, uscc, g.actor)
@@ -129,6 +137,7 @@ def post_case(uscc):
 
 
 @bp.get("/firms/<uscc>/history")
+@operation("企业及其案件的全部历史", answer=(200, "EventList"))
 @requires("domain.read")
 def firm_history(uscc):
     """Every event of the firm and its cases, newest first; a 注销+设立 successor carries its predecessor's."""

@@ -19,6 +19,7 @@ from flask import g, jsonify
 from models import db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import operation
 from pool.api.pools import membership_body
 from pool.api.serialize import action_envelope, is_int, json_body
 from pool.clock import now
@@ -33,12 +34,14 @@ BULK_MAX = 500
 
 
 @bp.get("/memberships/<int:membership_id>")
+@operation("入库记录详情", answer=(200, "Membership"))
 @requires("domain.read")
 def get_membership(membership_id):
     return jsonify(membership_body(pool_queries.membership_by_id(db.session, membership_id, g.actor)))
 
 
 @bp.post("/memberships/<int:membership_id>/actions/<action>")
+@operation("执行入库记录操作", answer=(200, "Membership"), body="ActionIn")
 @requires("domain.write")
 def post_membership_action(membership_id, action):
     membership = pool_queries.membership_by_id(db.session, membership_id, g.actor)
@@ -81,6 +84,7 @@ def _bulk_items(items) -> list[tuple[int, int]]:
 
 
 @bp.post("/memberships/bulk/<action>")
+@operation("批量执行入库操作（逐条结果）", answer=(200, "BulkResult"), body="BulkIn")
 @requires("domain.write")
 def post_bulk_action(action):
     body = json_body()

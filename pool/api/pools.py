@@ -18,6 +18,7 @@ from flask import g, jsonify, request, url_for
 from models import db
 from pool.api import bp
 from pool.api.access import requires
+from pool.api.contract import MEMBER_FILTERS, operation
 from pool.api.serialize import json_body, membership_detail, membership_summary, pool_dict
 from pool.clock import now, today
 from pool.uow import unit_of_work
@@ -25,6 +26,7 @@ from workflows import pool_queries, queries
 from workflows.errors import ValidationFailed
 from workflows.membership import eligibility_reasons, nominate
 from workflows.pools import all_pools, get_pool, pool_counts, update_pools
+from workflows.rules.text import is_int_text
 
 
 def _comment(body: dict) -> str:
@@ -39,6 +41,7 @@ def _pool_body(pool) -> dict:
 
 
 @bp.get("/pools")
+@operation("培育库列表及入库情况", answer=(200, "PoolList"))
 @requires("pool.read")
 def list_pools():
     counts = pool_counts(db.session)
@@ -47,12 +50,14 @@ def list_pools():
 
 
 @bp.get("/pools/<int:pool_id>")
+@operation("培育库详情", answer=(200, "Pool"))
 @requires("pool.read")
 def get_pool_view(pool_id):
     return jsonify(_pool_body(get_pool(db.session, pool_id)))
 
 
 @bp.patch("/pools/<int:pool_id>")
+@operation("调整培育库目标或容量（管理员）", answer=(200, "Pool"), body="PoolIn")
 @requires("pool.configure")
 def patch_pool(pool_id):
     """`{"target": n, "capacity": n|null, "comment"}`; unknown keys and an empty edit are refused (400)."""
@@ -80,7 +85,7 @@ def _bulk_changes(body: dict) -> dict[int, dict]:
             errors[key] = "应为对象：{培育库编号: 数值}"
             continue
         for raw_id, value in part.items():
-            if not raw_id.strip().isdigit():
+            if not is_int_text(raw_id):
                 errors[f"{key}.{raw_id}"] = "培育库编号应为整数"
             else:
                 changes.setdefault(int(raw_id), {})[field] = value
@@ -95,6 +100,7 @@ def _bulk_changes(body: dict) -> dict[int, dict]:
 
 
 @bp.patch("/pools")
+@operation("一次调整多个培育库（管理员）", answer=(200, "PoolList"), body="PoolsIn")
 @requires("pool.configure")
 def patch_pools():
     """Several pools in one all-or-nothing edit: the way to move target from one district to another."""
@@ -109,6 +115,7 @@ def patch_pools():
 
 
 @bp.post("/pools/<int:pool_id>/nominations")
+@operation("提名企业入库", answer=(201, "Membership"), body="NominationIn")
 @requires("domain.write")
 def post_nomination(pool_id):
     pool = get_pool(db.session, pool_id)
@@ -127,6 +134,7 @@ def post_nomination(pool_id):
 
 
 @bp.get("/pools/<int:pool_id>/members")
+@operation("培育库成员列表", answer=(200, "MemberPage"), query=MEMBER_FILTERS)
 @requires("domain.read")
 def list_members(pool_id):
     get_pool(db.session, pool_id)

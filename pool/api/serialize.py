@@ -20,6 +20,7 @@ from models.firm import INDICATOR_FIELDS
 from workflows.errors import ValidationFailed
 from workflows.ladder import CASE_LABELS
 from workflows.machine import workflow_for
+from workflows.rules.text import is_int_text
 from workflows.timefmt import iso_local
 
 CENT = Decimal("0.01")
@@ -50,7 +51,7 @@ def action_envelope(body: dict, record: str) -> tuple[int, str]:
     non-integer version is a 400 (the request is malformed), never a 409 (a stale copy)."""
     errors = {}
     version = body.pop("version", None)
-    if isinstance(version, str) and version.strip().isdigit():
+    if is_int_text(version):
         version = int(version)
     if not is_int(version):
         errors["version"] = f"须提供{record}的当前版本号（整数）"

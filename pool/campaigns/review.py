@@ -18,6 +18,7 @@ from workflows.campaigns import queries
 from workflows.campaigns.workflow import get_campaign
 from workflows.errors import NotFound
 from workflows.machine import workflow_for
+from workflows.rules.text import is_int_text
 
 MAX_COMPARE = 6
 
@@ -66,7 +67,7 @@ def review(year: int):
 def compare(year: int):
     _reader()
     campaign = get_campaign(db.session, year)
-    ids = [int(v) for v in request.args.getlist("entry") if v.isdigit()][:MAX_COMPARE]
+    ids = [int(v) for v in request.args.getlist("entry") if is_int_text(v)][:MAX_COMPARE]
     chosen = []
     for entry_id in ids:
         try:

@@ -61,6 +61,7 @@ from workflows.inbox.queries import (
 from workflows.ladder import CASE_LABELS
 from workflows.permissions import can, is_scoped
 from workflows.queries import Page, parse_paging
+from workflows.rules.text import is_int_text
 
 bp = Blueprint("inbox", __name__)
 
@@ -189,7 +190,7 @@ def _refused(flag, exc, **forms):
 
 def _version(form) -> int:
     value = (form.version.data or "").strip()
-    if not value.isdigit():
+    if not is_int_text(value):
         raise ValidationFailed("页面缺少提醒版本号，请重新加载后再操作")
     return int(value)
 

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from workflows.ladder import CASE_LABELS
 from workflows.machine import Action, Field
+from workflows.rules.text import is_int_text
 
 # Names the action form itself uses; an engine field with one of these names would be shadowed.
 RESERVED = frozenset({"comment", "version"})
@@ -80,4 +81,4 @@ def posted_values(action: Action, formdata) -> dict:
 
 def parse_version(raw) -> int | None:
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if is_int_text(raw) else None

@@ -99,3 +99,10 @@ def inject_nav():
     reads_domain = current_user.is_authenticated and may_read_domain(current_user)
     return {"Role": Role, "nav_district_name": district_name, "nav_reads_domain": reads_domain,
             "nav_active": active_section()}
+
+
+@bp.get("/api-docs")
+@login_required
+def api_docs():
+    """The API reference: Swagger UI (vendored, no CDN) over the contract /api/v1/openapi.json publishes."""
+    return render_template("main/api_docs.html")

@@ -44,6 +44,7 @@ from workflows.pool_queries import (
 from workflows.pools import get_pool
 from workflows.queries import firm_by_uscc, parse_paging
 from workflows.rules.batch import intake_batch
+from workflows.rules.text import is_int_text
 from workflows.rules.uscc import UsccError, validate_uscc
 
 MAX_LINES = 2000
@@ -121,7 +122,7 @@ def _flag_for(firm):
     """The 工作提醒 this nomination answers (`?flag=` from the inbox), when it is this firm's and still open:
     the nomination and marking it acted then go in one unit of work (`workflows.inbox.actions`)."""
     raw = (request.values.get("flag") or "").strip()
-    if not raw.isdigit():
+    if not is_int_text(raw):
         return None
     flag = flag_by_id(db.session, int(raw), current_user)
     return flag if flag.firm_id == firm.id and flag.state == "open" else None

@@ -30,12 +30,13 @@ from workflows.membership import MEMBERSHIP, act
 from workflows.permissions import can, is_scoped
 from workflows.pool_queries import ReviewFilters, membership_by_id, pool_fills, review_queue, usernames
 from workflows.queries import Page, parse_paging
+from workflows.rules.text import is_int_text
 
 DECISIONS = ("admit", "reject")
 QUEUE_ARGS = ("pool", "q", "district", "decidable", "page", "per_page")  # kept on links and through a POST
 MAX_Q = 200
 BULK_MAX = 500
-ITEM = re.compile(r"(\d{1,12}):(\d{1,9})")
+ITEM = re.compile(r"([0-9]{1,9}):([0-9]{1,9})")  # ASCII digits, within INTEGER
 DONE = {"admit": "已审核入库", "reject": "已不予入库"}
 
 
@@ -65,7 +66,7 @@ def _filters(args, reviewable, districts) -> ReviewFilters:
 
     errors = {}
     raw, district, q = text("pool"), text("district"), text("q")
-    if raw and (not raw.isdigit() or int(raw) not in {f.pool.id for f in reviewable}):
+    if raw and (not is_int_text(raw) or int(raw) not in {f.pool.id for f in reviewable}):
         errors["pool"] = f"取值无效：{raw}"
     if district and not is_scoped(current_user) and district not in {d.code for d in districts}:
         errors["district"] = f"取值无效：{district}"

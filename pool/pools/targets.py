@@ -19,11 +19,12 @@ from pool.uow import unit_of_work
 from workflows.errors import ValidationFailed
 from workflows.pool_queries import pool_fills
 from workflows.pools import apply_split, county_total, eligible_counts, propose_split, update_pools
+from workflows.rules.text import is_int_text
 
 
 def _number(raw: str | None) -> int | None:
     text = (raw or "").strip().replace(",", "").replace("，", "")
-    return int(text) if text.isdigit() else None
+    return int(text) if is_int_text(text) else None
 
 
 def _parse(fills, form) -> tuple[dict, dict]:

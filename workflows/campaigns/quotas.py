@@ -20,6 +20,7 @@ from models import CampaignEntry, CampaignQuota, District, Pool, PoolMembership
 from models.enums import PoolLevel
 from workflows.errors import ValidationFailed
 from workflows.rules.targets import split_targets
+from workflows.rules.text import is_int_text
 
 COUNTED = ("nominated", "shortlisted", "awarded")  # what takes a place of the quota (not declined, withdrawn)
 
@@ -86,7 +87,7 @@ def clean_quotas(raw, known: list[str]) -> dict[str, int]:
     for code, value in raw.items():
         if code not in known:
             errors[f"quotas.{code}"] = "没有这个区县"
-        elif isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())) \
+        elif isinstance(value, bool) or not (isinstance(value, int) or is_int_text(value)) \
                 or int(value) < 0:
             errors[f"quotas.{code}"] = "名额应为非负整数"
         else:

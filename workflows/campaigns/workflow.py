@@ -41,6 +41,7 @@ from workflows.machine import Action, Field, State, Transition, Workflow, fire, 
 from workflows.machine_sets import fire_set
 from workflows.permissions import CITY_STAFF_ONLY, LEADERS, require
 from workflows.reasons import Reason
+from workflows.rules.text import is_int_text
 from workflows.timefmt import local_date
 
 CHECK = "growth_star_screening"
@@ -259,7 +260,7 @@ def clean_settings(data: dict, today: date, *, creating: bool) -> dict:
                 clean[name] = star.default_total
             continue
         value = data[name]
-        if isinstance(value, str) and value.strip().isdigit():
+        if is_int_text(value):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             errors[name] = f"{label}应为{low}至{high}之间的整数"

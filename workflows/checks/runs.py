@@ -21,6 +21,7 @@ from workflows.checks.settings import checks_policy
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import require
 from workflows.policy import Policy, default_policy
+from workflows.rules.fields import clean_date
 
 OPEN = (RunStatus.QUEUED, RunStatus.RUNNING)
 
@@ -94,6 +95,6 @@ def parse_today(raw, *, default: date) -> date:
     if not isinstance(raw, str):
         raise ValidationFailed("提交的内容有误", fields={"today": "应为日期文本，如2026-01-31"})
     try:
-        return date.fromisoformat(raw.strip())
+        return clean_date(raw)
     except ValueError:
         raise ValidationFailed("提交的内容有误", fields={"today": "日期格式应为YYYY-MM-DD"}) from None

@@ -16,6 +16,7 @@ from functools import lru_cache
 from models.enums import LEGAL_FORM_STAGE, LEGAL_FORMS, STATUS_LABELS, TAG_LABELS, FirmStatus, IndustryTag
 from workflows.firm_status import SOURCE_MAX, STATUS_CHANGES
 from workflows.rules.fields import clean_uscc
+from workflows.rules.text import visible
 
 USCC_AS_NUMBER = "统一社会信用代码被Excel存成了数字（末尾几位会丢失）：请将该列设置为文本格式后重新填写"
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")  # how Excel shows a long number: 9.13301E+17
@@ -46,6 +47,8 @@ def shown(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
+    if not text.isprintable():
+        text = visible(text)
     return text if len(text) <= 100 else text[:100] + "…"
 
 

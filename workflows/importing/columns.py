@@ -136,6 +136,8 @@ def _names(layout: Layout) -> dict[str, Column]:
 class HeaderMap:
     columns: list[tuple[int, Column, str]]  # (index in the row, column, the header as written)
     problems: list[tuple[str, str]]  # (header as written or the column's name, message)
+    width: int = 0  # up to the last column with a header: a filled cell past it is reported on its row
+    unheaded: tuple[int, ...] = ()  # columns before that without a header: likewise
 
     def looks_right(self) -> bool:
         return bool(self.columns) and not self.problems
@@ -172,7 +174,9 @@ def resolve_header(layout: Layout, cells, money_unit: str = "wan") -> HeaderMap:
     if layout.at_least_one and not any(f in found for f in layout.at_least_one):
         wanted = "、".join(layout.column(f).header for f in layout.at_least_one)
         problems.append(("", f"至少需要一列指标：{wanted}"))
-    return HeaderMap(columns, problems)
+    headed = [i for i, cell in enumerate(cells) if normalise_header(cell)[0]]
+    width = headed[-1] + 1 if headed else 0
+    return HeaderMap(columns, problems, width, tuple(sorted(set(range(width)) - set(headed))))
 
 
 def looks_like_header(layout: Layout, cells) -> bool:

@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from openpyxl.utils import get_column_letter
+
 from models.enums import LEGAL_FORM_STAGE, FirmStatus
 from workflows.firm_status import STATUS_CHANGES
 from workflows.importing.cells import (
@@ -45,6 +47,7 @@ from workflows.rules.fields import (
     clean_year,
 )
 from workflows.rules.size_class import size_class_for
+from workflows.rules.text import refuse_bad_text
 
 # DESIGN §9: a retired name maps where the mapping is whole, and is refused with a hint where it is not.
 RETIRED_MAPPED = {"下城区": "330105", "330103": "330105"}  # 下城区 merged whole into 拱墅区 (2021)
@@ -114,7 +117,7 @@ class Cleaners:
         return code
 
     def count(self, raw) -> int:
-        if type(raw) is str and raw.isascii() and raw.isdigit():
+        if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) < 10:  # below INTEGER's limit
             return int(raw)
         return clean_count(integral(raw))
 
@@ -207,6 +210,7 @@ class RowValidator:
         self.policy = default_policy()
         self._sizes: dict[str, str] = {}
         self.finish = getattr(self, f"_finish_{layout.kind}")
+        self.width, self.unheaded = header.width, header.unheaded
 
     def __call__(self, line: int, values: Sequence):
         out = self.blank.copy()
@@ -224,15 +228,29 @@ class RowValidator:
                 continue
             given = True
             try:
+                if type(raw) is str and not raw.isprintable():  # isprintable: the fast common case
+                    refuse_bad_text(raw)
                 out[position] = cleaner(raw)
             except ValueError as exc:
                 problems = problems or []
                 problems.append(Problem(line, written, shown(raw), str(exc)))
+        if width > self.width or self.unheaded:
+            surplus = self._surplus(line, values)
+            if surplus:
+                given, problems = True, (problems or []) + surplus
         if not given:
             return None, None
         if problems:
             return None, problems
         return self.finish(line, out)
+
+    def _surplus(self, line: int, values: Sequence) -> list[Problem]:
+        """Filled cells under no header: the officer meant something by them, so the row is not taken as if
+        they were not there."""
+        indices = [*self.unheaded, *range(self.width, len(values))]
+        return [Problem(line, f"{get_column_letter(i + 1)}列（无表头）", shown(values[i]),
+                        "该单元格不在任何表头之下：请补上表头或删除该内容")
+                for i in indices if i < len(values) and values[i] not in (None, "") and str(values[i]).strip()]
 
     def _finish_firms(self, line: int, c: list):
         uscc, name, form, district, industry, born, status, tags, abnormal, violation, tech, high = c

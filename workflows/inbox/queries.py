@@ -19,6 +19,7 @@ from models.enums import FLAG_KIND_LABELS, FLAG_STATE_LABELS, FlagState
 from workflows.errors import NotFound, ValidationFailed
 from workflows.permissions import require, scope_district
 from workflows.queries import Page, name_or_uscc
+from workflows.rules.fields import is_district_code
 
 MAX_Q = 200
 
@@ -51,7 +52,7 @@ def flag_filters(args: Mapping[str, str], *, status: str | None = None) -> FlagF
     if chosen and chosen not in FLAG_STATE_LABELS:
         errors["status"] = f"未知的提醒状态“{chosen}”（可用：{'、'.join(FLAG_STATE_LABELS)}）"
     district = text("district")
-    if district and not (len(district) == 6 and district.isdigit()):
+    if district and not is_district_code(district):
         errors["district"] = "区县代码应为6位数字"
     q = text("q")
     if q and len(q) > MAX_Q:

@@ -24,6 +24,8 @@ from workflows.plans.pools_panel import PoolsPanel, build_pools_panel
 from workflows.plans.scorecard import Scorecard, build_scorecard
 from workflows.plans.trends import series, trend_labels
 from workflows.plans.window import Scope
+from workflows.rules.fields import INDUSTRY_PREFIX, clean_date
+from workflows.rules.text import is_int_text
 
 DEFAULT_TREND = "pool.county"
 
@@ -49,13 +51,13 @@ class Params:
 def clean_params(session, args, actor, today: date) -> Params:
     errors: dict[str, str] = {}
     plan = str(args.get("plan") or "").strip()
-    if plan and not plan.isdigit():
+    if plan and not is_int_text(plan):
         errors["plan"] = f"计划编号应为正整数：{plan}"
     district = str(args.get("district") or "").strip() or scope_district(actor)
     if district and session.get(District, district) is None:
         errors["district"] = f"未知的区县代码：{district}"
     industry = str(args.get("industry") or "").strip().upper() or None
-    if industry and not (industry[0].isalpha() and (industry[1:].isdigit() or len(industry) == 1) and len(industry) <= 5):
+    if industry and not INDUSTRY_PREFIX.fullmatch(industry):
         errors["industry"] = f"行业应为国民经济行业门类字母或代码，如 C、C39：{industry}"
     tag = str(args.get("tag") or "").strip() or None
     if tag and tag not in {t.value for t in IndustryTag}:
@@ -65,7 +67,7 @@ def clean_params(session, args, actor, today: date) -> Params:
         text = str(args.get(key) or "").strip()
         if text:
             try:
-                day = date.fromisoformat(text)
+                day = clean_date(text)
             except ValueError:
                 errors[key] = f"日期格式应为 YYYY-MM-DD：{text}"
                 continue

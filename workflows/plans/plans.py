@@ -18,6 +18,8 @@ from workflows.audit import as_json_value, record_event
 from workflows.errors import Duplicate, NotFound, ValidationFailed
 from workflows.permissions import require
 from workflows.plans.plan_file import _number, clean_plan
+from workflows.rules.fields import clean_date
+from workflows.rules.text import is_int_text
 
 SOURCE_MAX = 200
 
@@ -39,7 +41,7 @@ def all_plans(session) -> list[Plan]:
 
 
 def get_plan(session, plan_id) -> Plan:
-    plan = session.get(Plan, plan_id) if str(plan_id).isdigit() else None
+    plan = session.get(Plan, plan_id) if is_int_text(str(plan_id)) else None
     if plan is None:
         raise NotFound("未找到该计划")
     return plan
@@ -133,7 +135,7 @@ def report_figure(session, metric: PlanMetric, data: dict, *, actor, now: dateti
 
 def _day(value, today: date, errors: dict) -> date | None:
     try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value or "").strip())
+        day = clean_date(value)
     except ValueError:
         errors["as_of"] = "请填写数据截止日期（YYYY-MM-DD）"
         return None

@@ -4,12 +4,14 @@ Each function returns cleaned values or raises ValidationFailed with a Chinese m
 request with three mistakes hears about all three at once and nothing is written.
 """
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from models.enums import LEGAL_FORMS, FirmStatus, IndustryTag
 from workflows.errors import ValidationFailed
 from workflows.policy import default_policy, normalise_industry
+from workflows.rules.text import INT_MAX, UNBOUNDED, parse_int, text_problem
 from workflows.rules.uscc import UsccError, validate_uscc
 
 MONEY_FIELDS = ("revenue", "tax", "profit", "rd_expense", "total_assets", "export")
@@ -20,6 +22,9 @@ FIRM_FIELDS = ("uscc", "name", "legal_form", "district", "industry", "registered
 MAX_MONEY = Decimal("99999999999999")  # what Numeric(16, 2) holds
 FIRST_YEAR = 2000  # the first year of figures the register keeps (the database's CHECK agrees)
 EARLIEST_REGISTRATION = date(1949, 10, 1)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+DISTRICT_CODE = re.compile(r"[0-9]{6}", re.ASCII)
+INDUSTRY_PREFIX = re.compile(r"[A-T][0-9]{0,4}", re.ASCII)  # a 门类 letter, then up to four digits (a filter)
 
 
 def clean_uscc(value) -> str:
@@ -37,6 +42,9 @@ def clean_name(value) -> str:
     value = value.strip()
     if len(value) > 200:
         raise ValueError("企业名称不能超过200个字符")
+    problem = text_problem(value, multiline=False)
+    if problem:
+        raise ValueError(f"企业名称{problem}（换行、制表符等也不可）")
     return value
 
 
@@ -49,10 +57,14 @@ def clean_choice(values, labels: str):
 
 
 def clean_date(value) -> date:
+    """Only the extended ISO form: Python also reads `20210315` (and so a JSON integer) as a date."""
     if isinstance(value, date):
         return value
+    text = value.strip() if isinstance(value, str) else None
     try:
-        return date.fromisoformat(str(value).strip())
+        if text is None or not ISO_DATE.fullmatch(text):
+            raise ValueError
+        return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"日期格式应为YYYY-MM-DD，且为有效日期：{value}") from None
 
@@ -85,9 +97,13 @@ def clean_industry(value) -> str:
     return normalise_industry(value)
 
 
+def is_district_code(value) -> bool:
+    return isinstance(value, str) and DISTRICT_CODE.fullmatch(value) is not None
+
+
 def clean_district(value) -> str:
     value = str(value).strip()
-    if len(value) != 6 or not value.isdigit():
+    if not is_district_code(value):
         raise ValueError("所属区县应为6位行政区划代码，如330106")
     return value
 
@@ -153,18 +169,20 @@ def clean_count(value) -> int:
     if isinstance(value, bool):
         raise ValueError("应为非负整数")
     try:
-        number = int(str(value).strip())
+        number = parse_int(value if isinstance(value, int | str) else str(value), low=-UNBOUNDED, high=UNBOUNDED)
     except ValueError:
         raise ValueError(f"应为非负整数，而不是“{value}”") from None
     if number < 0:
         raise ValueError("不能为负数")
+    if number > INT_MAX:
+        raise ValueError(f"不能超过{INT_MAX}")
     return number
 
 
 def clean_year(value, *, today: date) -> int:
     """A year's figures exist only for a year that has ended or is under way (and not before the register)."""
     try:
-        year = int(str(value).strip())
+        year = parse_int(value if isinstance(value, int | str) else None)
     except ValueError:
         raise ValueError("年度应为4位数字") from None
     if year < FIRST_YEAR:
