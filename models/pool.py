@@ -42,6 +42,9 @@ class PoolMembership(Base):
         ),
         # The plan's members on a day, read from the index alone (migration 0012).
         Index("ix_pool_memberships_figures", "level", "state", "decided_at", "ended_at", "pool_id", "firm_id"),
+        # The pools panel's decisions per month and its endings, read from the index alone (0017).
+        Index("ix_pool_memberships_decided", "decided_at", "state"),
+        Index("ix_pool_memberships_ended", "ended_at", "state", "level", "end_reason"),
     )
     audit_type = "membership"
 
@@ -58,7 +61,7 @@ class PoolMembership(Base):
     nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     nominated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(index=True)  # decisions per month (dashboard; 0012)
+    decided_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     state_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

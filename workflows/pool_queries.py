@@ -17,7 +17,7 @@ from models.enums import CULTIVATION_LABELS, PoolLevel
 from workflows.errors import NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, eligibility_reasons
 from workflows.permissions import can, is_scoped, not_own_nomination
-from workflows.pools import all_pools, eligible_clause, pool_counts
+from workflows.pools import all_pools, eligible_clause
 from workflows.queries import Page, name_or_uscc, scope_firms
 from workflows.reasons import Reason
 from workflows.rules.fields import is_district_code
@@ -154,10 +154,17 @@ def pool_sort_key(pool: Pool):
 
 
 def pool_fills(session) -> list[PoolFill]:
-    """Every pool with its counts: one grouped count query for all of them (`pool_counts`), not one per pool."""
-    counts = pool_counts(session)
+    """Every pool with its counts, in two grouped reads for all of them, not one per pool: the admitted from
+    the member tally (migration 0016), the pending nominations from the members index (a few thousand)."""
+    from models import PoolMemberTally
+
+    admitted = dict(session.execute(select(PoolMemberTally.pool_id, func.sum(PoolMemberTally.n))
+                                    .group_by(PoolMemberTally.pool_id)).all())
+    m = PoolMembership
+    pending = dict(session.execute(select(m.pool_id, func.count()).where(m.level.in_(tuple(PoolLevel)), m.state == PENDING)
+                                   .group_by(m.pool_id)).all())
     pools = sorted(all_pools(session), key=pool_sort_key)
-    return [PoolFill(p, counts.get(p.id, {}).get(ADMITTED, 0), counts.get(p.id, {}).get(PENDING, 0)) for p in pools]
+    return [PoolFill(p, int(admitted.get(p.id) or 0), pending.get(p.id, 0)) for p in pools]
 
 
 def own_pool_fills(session, actor) -> list[PoolFill]:
