@@ -8,6 +8,7 @@ import pytest
 
 from models import db
 from models.enums import SizeClass
+from tests.browser.conftest import PASSWORD
 from tests.factories import NOW, XIHU, make_firm
 from workflows.users import create_user
 
@@ -17,11 +18,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def leader(live_app):
     with live_app.app_context():
-        create_user(db.session, "leader_browser", "password123", "leader", district=None, now=NOW)
+        create_user(db.session, "leader_browser", PASSWORD, "leader", district=None, now=NOW)
         for day in (date(2021, 4, 1), date(2022, 4, 1), date(2024, 4, 1)):
             make_firm(db.session, district=XIHU, registered_on=day, size_class=SizeClass.SMALL, revenue=None)
         db.session.commit()
-    return "leader_browser", "password123"
+    return "leader_browser", PASSWORD
 
 
 def test_leader_sees_every_chart_switches_district_and_drills_down(page, live_server, leader):

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from models import db
+from tests.browser.conftest import PASSWORD
 from tests.factories import NOW
 from workflows.rules.uscc import make_uscc
 from workflows.users import create_user
@@ -15,10 +16,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def officer(live_app):
     with live_app.app_context():
-        create_user(db.session, "xihu_browser", "password123", "county_officer", district="330106", now=NOW,
+        create_user(db.session, "xihu_browser", PASSWORD, "county_officer", district="330106", now=NOW,
                     display_name="西湖区测试员")
         db.session.commit()
-    return "xihu_browser", "password123"
+    return "xihu_browser", PASSWORD
 
 
 def test_officer_creates_firm_opens_case_and_moves_it(page, live_server, officer):
