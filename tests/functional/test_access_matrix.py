@@ -46,6 +46,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/worklist/"): Row("/worklist/", "302 403 200 200 200 200"),
     ("GET", "/worklist/export.xlsx"): Row("/worklist/export.xlsx", "302 403 200 200 200 200"),
     ("GET", "/pools/"): Row("/pools/", "302 403 200 200 200 200"),
+    # another district's county pool: its figures are public, its member list is refused (403)
     ("GET", "/pools/<int:pool_id>/members"): Row("/pools/{pool}/members", "302 403 200 200 200 403"),
     ("GET", "/pools/<int:pool_id>/members/export.xlsx"): Row("/pools/{pool}/members/export.xlsx", "302 403 200 200 200 403"),
     ("GET", "/pools/<int:pool_id>/nominate"): Row("/pools/{pool}/nominate", "302 403 200 403 200 403"),
@@ -60,6 +61,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/imports/<int:run_id>/status"): Row("/imports/{import_run}/status", "302 403 200 403 200 404"),
     ("GET", "/imports/<int:run_id>/report.xlsx"): Row("/imports/{import_run}/report.xlsx", "302 403 404 403 404 404"),
     ("GET", "/imports/templates/<kind>.xlsx"): Row("/imports/templates/firms.xlsx", "302 403 200 403 200 200"),
+    # an export job is its requester's own (西湖区's officer here): anyone else's is 404
     ("GET", "/exports/<int:job_id>"): Row("/exports/{export}", "302 403 404 404 200 404"),
     ("GET", "/exports/<int:job_id>/status"): Row("/exports/{export}/status", "302 403 404 404 200 404"),
     ("GET", "/exports/<int:job_id>/download"): Row("/exports/{export}/download", "302 403 404 404 404 404"),
@@ -72,6 +74,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/campaigns/<int:year>/compare"): Row("/campaigns/{year}/compare?ids={entry}", "302 403 200 200 403 403"),
     ("GET", "/campaigns/<int:year>/entries/<int:entry_id>"): Row("/campaigns/{year}/entries/{entry}",
                                                                  "302 403 200 200 200 404"),
+    # the 公示名单 exists once the campaign is published: 404 before, for everyone
     ("GET", "/campaigns/<int:year>/list"): Row("/campaigns/{year}/list", "302 403 404 404 404 404"),
     ("GET", "/campaigns/<int:year>/list.xlsx"): Row("/campaigns/{year}/list.xlsx", "302 403 404 404 404 404"),
     ("GET", "/campaigns/<int:year>/nominate"): Row("/campaigns/{year}/nominate", "302 403 200 403 200 200"),
@@ -112,6 +115,7 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                          "cultivation_type": "growth", "batch": "2026-1"}),
     ("POST", "/pools/review/<int:membership_id>/<action>"): Row("/pools/review/{nominee}/admit", "302 403 302 403 302 404",
                                                                 {"version": "{nominee_v}"}),
+    # post/redirect/get to the report (303); another district's item fails on its own
     ("POST", "/pools/review/bulk"): Row("/pools/review/bulk", "302 403 303 403 303 303",
                                         {"action": "admit", "items": "{nominee}:{nominee_v}"}),
     ("POST", "/pools/targets"): Row("/pools/targets", "302 400 403 403 403 403", {"comment": "调整"}),
@@ -180,6 +184,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         {"uscc": "{firm}", "reason": "成长性好", "cultivation_type": "growth", "batch": "2026-1"}),
     ("POST", "/api/v1/memberships/<int:membership_id>/actions/<action>"): Row(
         "/api/v1/memberships/{nominee}/actions/admit", "401 403 200 403 200 404", {"version": "{nominee_v}"}),
+    # 200 with a result per item: another district's item fails on its own and changes nothing
     ("POST", "/api/v1/memberships/bulk/<action>"): Row(
         "/api/v1/memberships/bulk/admit", "401 403 200 403 200 200", {"items": [{"id": "{nominee}", "version": "{nominee_v}"}]}),
     ("POST", "/api/v1/checks/<name>/runs"): Row("/api/v1/checks/upgrade_candidates/runs", "401 403 202 403 403 403",
