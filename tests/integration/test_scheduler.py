@@ -65,7 +65,11 @@ def test_one_process_runs_the_cron_schedule_and_another_takes_over(session, sche
 
 
 @pytest.mark.committed_db  # executed on the scheduler's worker threads, each on its own connection
-def test_one_tick_executes_a_queued_import_check_and_export(session, scheduler, beacons, actors, folders, now):
+def test_one_tick_executes_a_queued_import_check_and_export(session, scheduler, beacons, actors, folders, now, app,
+                                                            monkeypatch):
+    # One worker drains the queue in order: with two, the export may run before the import commits and
+    # count one firm instead of three (it did, under load).
+    monkeypatch.setitem(app.config, "SCHEDULER_WORKERS", 1)
     make_firm(session, Stage.ENTERPRISE, revenue="2500")  # 小升规 达标
     imported = queued_import(session, actors["city"], folders, rows=2, now=now)
     checked = queued_check(session, actors["city"], now=now, today=TODAY)
