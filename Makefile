@@ -22,8 +22,11 @@ $(VENV)/.installed: requirements.txt
 migrate: install
 	$(FLASK) db upgrade
 
+# The demo's history spans 2021 to today: backfill computes the months before the first snapshot from it,
+# so the leaders' trend charts show the past on a new installation (months already there are skipped).
 seed: migrate
 	$(FLASK) demo seed --if-empty --firms $(DEMO_FIRMS)
+	$(FLASK) dashboard backfill
 
 # The web server and the scheduler process (Procfile) under honcho: Ctrl+C stops both.
 serve: install

@@ -1,6 +1,7 @@
 """Configurations. The default runs on an SQLite file under instance/; production insists on real secrets."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -15,8 +16,27 @@ class Config:
     WTF_CSRF_ENABLED = True
     PER_PAGE_DEFAULT = 20
     PER_PAGE_MAX = 200
+    # Sessions (pool.auth): a session ends after SESSION_IDLE_MINUTES without a request (each request
+    # renews it); "记住我" keeps a user logged in for REMEMBER_DAYS. Logout, a password change and
+    # deactivation end every session and remember-me cookie of the user (models.User.session_generation).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=float(os.environ.get("SESSION_IDLE_MINUTES", 30)))
+    SESSION_REFRESH_EACH_REQUEST = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=float(os.environ.get("REMEMBER_DAYS", 14)))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Throttling guesses (pool.security.throttle, Flask-Limiter): failed logins per account and per client
+    # address, failed API token checks per address. The counters live in memory (one process) unless
+    # RATELIMIT_STORAGE_URI names a shared store, e.g. redis://host:6379/0 (needs the `redis` package).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 5 minutes; 30 per hour")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 5 minutes; 100 per hour")
+    API_AUTH_LIMIT_PER_ADDRESS = os.environ.get("API_AUTH_LIMIT_PER_ADDRESS", "10 per minute; 60 per hour")
+    # Security headers (pool.security.headers); HSTS only where the site is served over HTTPS.
+    HSTS_SECONDS = 0
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", 0))  # reverse proxies in front (X-Forwarded-For)
     # Imports and exports (pool.imports): upload limit, where uploads and export files live (None: under
     # instance/), how many rows a list page streams before exporting in the background.
     MAX_IMPORT_MB = float(os.environ.get("MAX_IMPORT_MB", 100))
@@ -47,6 +67,8 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
     def __init__(self) -> None:
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]

@@ -38,7 +38,6 @@ ROUTES = (
     ("page (industry C)", "/dashboard?industry=C", "leader"),
 )
 PAGE_PANELS = ("scorecard", "funnel", "pools", "trends")
-PASSWORD = "demo12345"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -134,12 +133,13 @@ def clients(app) -> tuple[dict, dict]:
     from sqlalchemy import select
 
     from models import User, db
+    from workflows.demo.data import DEMO_PASSWORD
     from workflows.users import issue_token
 
     out = {}
     for username in ("leader", "xihu"):
         client = app.test_client()
-        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
         assert response.status_code in (302, 303), (username, response.status_code)
         out[username] = client
     with app.app_context():
@@ -147,6 +147,64 @@ def clients(app) -> tuple[dict, dict]:
         token = issue_token(db.session, leader, now=leader.created_at)
         db.session.commit()
     return out, {"Authorization": f"Bearer {token}"}
+
+
+def prepare(backend, n: int) -> str:
+    """The reads database of n demo firms (bench.reads), with what a running installation has by the time
+    a leader looks: the months before the first snapshot backfilled, today's snapshot and the night's stored
+    rates. Each step skips what is there already, so a reused database costs seconds."""
+    import subprocess
+
+    from bench.reads import ensure_database
+    from bench.run import FLASK, ROOT
+
+    url = ensure_database(backend, n)
+    env = {**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"}
+    for step in (["dashboard", "backfill"], ["checks", "run", "metrics_snapshot"], ["checks", "run", "plan_figures"]):
+        started = time.monotonic()
+        done = subprocess.run([*FLASK, *step], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"flask {' '.join(step)} failed:\n{done.stdout}{done.stderr}")
+        print(f"  {backend.name:<10} flask {' '.join(step):<28} {time.monotonic() - started:6.0f} s"
+              f"  {done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ''}", flush=True)
+    return url
+
+
+def run(args) -> list[dict]:
+    """The `dashboard` section of `make bench` (bench.run calls it with its own arguments): each backend's
+    database prepared, then this module's timings in a process of its own (its app, its memory)."""
+    import subprocess
+
+    from bench.reads import RESULTS
+    from bench.run import PYTHON, ROOT, Backend
+
+    rows = []
+    for name in args.backends.split(","):
+        if name == "postgresql" and not args.pg_url:
+            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
+            continue
+        backend = Backend(name, args.work, args.pg_url)
+        url = prepare(backend, args.firms)
+        out = args.work / f"dashboard-{name}.json"
+        print(f"  {name}: dashboard, {args.requests} requests per route", flush=True)
+        subprocess.run([PYTHON, "-m", "bench.dashboard", url, "--requests", str(args.requests), "--json", str(out)],
+                       cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"}, check=True)
+        rows += [{"backend": name, **row} for row in json.loads(out.read_text(encoding="utf-8"))]
+    table = markdown(rows)
+    print("\n" + table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{date.today().isoformat()}-dashboard-{args.firms}.json"
+    path.write_text(json.dumps({"firms": args.firms, "rows": rows}, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| database | route | app p50 | app p95 | raw SQL p95 | ratio (app ÷ raw) |", "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['backend']} | {r['route']} (`{r['path']}`) | {r['p50_ms']} ms | {r['p95_ms']} ms |"
+                     f" {r['raw_p95_ms']} ms | {r['ratio']:.2f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:

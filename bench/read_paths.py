@@ -171,10 +171,11 @@ def filter_paths(conn, dialect: str):
 
 
 def home_paths(conn, dialect: str):
-    raw = [("SELECT district_code, stage, count(*) FROM firms GROUP BY district_code, stage", {}),
+    raw = [("SELECT district_code, stage, count(*) FROM firms WHERE status = 'active' GROUP BY district_code, stage",
+            {}),
            ("SELECT c.kind, c.state, count(*) FROM upgrade_cases c JOIN firms f ON f.id = c.firm_id"
             " WHERE c.is_open GROUP BY c.kind, c.state", {})]
-    yield "home page (city: counts per district and stage)", [("/", False, raw)]
+    yield "home page (city: active firms per district and stage)", [("/", False, raw)]
 
 
 def pool_paths(conn, dialect: str):

@@ -4,7 +4,7 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
     python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
-                        [--only import,checks,search,tags,filters,home,pools,members]
+                        [--only import,checks,search,tags,filters,home,pools,members,dashboard]
 
 The `checks` section (bench/checks.py) loads the same rows raw into a fresh schema, adds pool members, cases
 and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query.
@@ -33,6 +33,7 @@ from bench.generate import files_for
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("import", "checks")
 READ_SECTIONS = ("search", "tags", "filters", "home", "pools", "members")  # bench/reads.py
+DASHBOARD = "dashboard"  # bench/dashboard.py: the leaders' page and its API on the reads database
 PYTHON = sys.executable
 FLASK = [PYTHON, "-m", "flask", "--app", "wsgi"]
 
@@ -184,14 +185,15 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--no-reimport", action="store_true", help="skip re-importing the firm file (all unchanged)")
-    parser.add_argument("--only", default="", help="comma-separated sections: " + ",".join(SECTIONS + READ_SECTIONS)
-                        + "; all by default")
+    parser.add_argument("--only", default="", help="comma-separated sections: "
+                        + ",".join((*SECTIONS, *READ_SECTIONS, DASHBOARD)) + "; all by default")
     parser.add_argument("--requests", type=int, default=200, help="requests per read path")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
-    if only - set(SECTIONS) - set(READ_SECTIONS):
-        parser.error(f"unknown sections: {', '.join(sorted(only - set(SECTIONS) - set(READ_SECTIONS)))}")
-    sections = only or set(SECTIONS) | set(READ_SECTIONS)
+    known = {*SECTIONS, *READ_SECTIONS, DASHBOARD}
+    if only - known:
+        parser.error(f"unknown sections: {', '.join(sorted(only - known))}")
+    sections = only or known
     args.work.mkdir(parents=True, exist_ok=True)
     if sections & set(SECTIONS):
         bench_batches(args, sections)
@@ -199,6 +201,10 @@ def main() -> None:
         from bench.reads import run as bench_reads
 
         bench_reads(args, (sections & set(READ_SECTIONS)) if only else None)
+    if DASHBOARD in sections:
+        from bench.dashboard import run as bench_dashboard
+
+        bench_dashboard(args)
 
 
 def bench_batches(args, sections: set[str]) -> None:

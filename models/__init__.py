@@ -17,10 +17,11 @@ from models.enums import (
 from models.exporting import ExportJob
 from models.firm import AnnualIndicator, District, Firm, FirmTag
 from models.importing import ImportRun
+from models.login import LoginEvent
 from models.plans import Plan, PlanMetric, PlanTarget, ReportedFigure, StoredFigure
 from models.pool import Pool, PoolMembership
 from models.scheduler import RunLease, SchedulerProcess
-from models.tallies import FirmMonthTally, FirmStageTally
+from models.tallies import FirmMonthTally, FirmStageTally, PoolMemberTally
 from models.user import ApiToken, User
 
 __all__ = [
@@ -40,12 +41,14 @@ __all__ = [
     "Firm",
     "FirmMonthTally",
     "FirmStageTally",
+    "PoolMemberTally",
     "FirmTag",
     "Honour",
     "FirmStatus",
     "Flag",
     "ImportRun",
     "IndustryTag",
+    "LoginEvent",
     "MetricSnapshot",
     "Plan",
     "PlanMetric",

@@ -269,3 +269,33 @@ FLAG_STATE_LABELS = {
     FlagState.DISMISSED: "已忽略",
     FlagState.RESOLVED: "已消除",
 }
+
+
+class LoginResult(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    LOGOUT = "logout"
+
+
+LOGIN_RESULT_LABELS = {
+    LoginResult.SUCCESS: "登录成功",
+    LoginResult.FAILURE: "登录失败",
+    LoginResult.LOGOUT: "退出登录",
+}
+
+
+class LoginReason(StrEnum):
+    OK = "ok"
+    UNKNOWN_USER = "unknown_user"
+    WRONG_PASSWORD = "wrong_password"
+    INACTIVE = "inactive"
+    LOGOUT = "logout"
+
+
+LOGIN_REASON_LABELS = {
+    LoginReason.OK: "—",
+    LoginReason.UNKNOWN_USER: "用户名不存在",
+    LoginReason.WRONG_PASSWORD: "密码错误",
+    LoginReason.INACTIVE: "账号已停用",
+    LoginReason.LOGOUT: "用户退出",
+}

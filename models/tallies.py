@@ -44,3 +44,17 @@ class FirmMonthTally(Base):
     individual: Mapped[bool]
     tagged: Mapped[bool]
     n: Mapped[int]
+
+
+class PoolMemberTally(Base):
+    """Admitted members per pool and firm district (migration 0016): the pools' members today without joining
+    each member with its firm. Same rules as above: PostgreSQL appends difference rows, readers sum."""
+
+    __tablename__ = "pool_member_tallies"
+    __table_args__ = (Index("ix_pool_member_tallies_key", "level", "pool_id", "district_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(10))
+    pool_id: Mapped[int]
+    district_code: Mapped[str] = mapped_column(String(6))
+    n: Mapped[int]

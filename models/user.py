@@ -22,6 +22,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(String(20))
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's and remember-me cookie's user id (`get_id`): bumping it (logout, a password
+    # change, deactivation) ends every session of the user at once, on every device.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -60,7 +63,8 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's alternative id: "<id>:<generation>", so an old cookie names a generation gone."""
+        return f"{self.id}:{self.session_generation}"
 
 
 def hash_token(token: str) -> str:

@@ -12,6 +12,7 @@ def create_app(config=Config) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errors(app)
+    register_security(app)
     register_template_helpers(app)
     register_cli(app)
     return app
@@ -32,6 +33,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from pool.admin.views import bp as admin_bp
     from pool.api import bp as api_bp
     from pool.auth.views import bp as auth_bp
     from pool.campaigns.views import bp as campaigns_bp
@@ -59,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)  # the API authenticates with Bearer tokens, not cookies
     app.register_blueprint(api_bp)
 
@@ -67,6 +70,14 @@ def register_errors(app: Flask) -> None:
     from pool.errors import install_error_handlers
 
     install_error_handlers(app)
+
+
+def register_security(app: Flask) -> None:
+    from pool.security.headers import install_headers
+    from pool.security.throttle import install_throttle
+
+    install_throttle(app)
+    install_headers(app)
 
 
 def register_template_helpers(app: Flask) -> None:

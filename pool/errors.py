@@ -9,10 +9,11 @@ from workflows.errors import DomainError, Duplicate
 
 HTTP_CODES = {400: "validation_error", 401: "unauthenticated", 403: "not_permitted", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "unprocessable",
-              503: "unavailable"}
+              429: "rate_limited", 503: "unavailable"}
 HTTP_MESSAGES = {400: "请求有误", 401: "需要登录或有效的访问令牌", 403: "无权访问", 404: "未找到",
-                 405: "不支持该请求方法", 413: "上传内容过大", 500: "服务器内部错误",
+                 405: "不支持该请求方法", 413: "上传内容过大", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
                  503: "数据库暂时无法连接，请稍后重试；您刚才的操作没有保存。"}
+OWN_DESCRIPTION = {429}  # the throttle's own Chinese sentence (pool.security.throttle) says which limit
 
 
 def error_body(code: str, message: str, fields: dict | None = None, reasons: list | None = None) -> dict:
@@ -72,6 +73,8 @@ def install_error_handlers(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         message = HTTP_MESSAGES.get(status, exc.description or "")
+        if status in OWN_DESCRIPTION and exc.description:
+            message = exc.description
         if wants_json():
             return jsonify(error_body(HTTP_CODES.get(status, "error"), message)), status
         return render_template("error.html", status=status, message=message, reasons=[]), status

@@ -21,6 +21,7 @@ BY_BLUEPRINT = {
     "campaigns": "campaigns",
     "dashboard": "dashboard",
     "plans": "dashboard",
+    "admin": "home",  # the users are the admin's home page
 }
 BY_ENDPOINT = {
     "pools.review": "review",
@@ -33,6 +34,7 @@ BY_ENDPOINT = {
     "inbox.checks": "checks",
     "inbox.queue": "checks",
     "inbox.check_run": "checks",
+    "admin.logins": "logins",
 }
 
 

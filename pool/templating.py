@@ -193,7 +193,18 @@ def change_rows(changes: dict | None, districts: dict[str, str] | None = None) -
     return rows
 
 
+def pct(value, missing: int = 0) -> str:
+    """The class of a bar `value` percent long (app.css's .pct-0 … .pct-100): the pages' security policy
+    allows no style attribute, so a width is a class. Missing counts as `missing`; out of range is clamped."""
+    try:
+        number = float(value) if value is not None else float(missing)
+    except (TypeError, ValueError):
+        number = float(missing)
+    return f"pct-{max(0, min(100, round(number)))}"
+
+
 def install_template_helpers(app: Flask) -> None:
+    app.add_template_filter(pct)
     app.add_template_filter(label)
     app.add_template_filter(local_time)
     app.add_template_filter(iso_time)

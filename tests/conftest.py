@@ -18,6 +18,7 @@ function-scoped `clock` does not reach, pass `NOW` explicitly.
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -25,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from config import TestConfig
 from tests.database import reset_database, rolled_back
-from tests.factories import NOW
+from tests.factories import NOW, PASSWORD
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -157,8 +158,10 @@ def app(database_url):
 def ctx(app, request):
     """An app context with an empty database (districts and pools as migrated) for one test."""
     from models import db
+    from pool.extensions import limiter
 
-    with app.app_context():
+    with app.app_context(), _user_per_request(app):
+        limiter.reset()  # the throttle's counters (memory) live as long as the app: each test starts at zero
         if request.node.get_closest_marker("committed_db"):
             yield app
             _assert_audited(db)
@@ -201,6 +204,22 @@ def _no_audit_rewrites(_watch_audit_rewrites):
     assert not seen, f"audit events updated or deleted: {seen}"
 
 
+@contextmanager
+def _user_per_request(app):
+    """Requests of a test share its app context, so `g` too: forget Flask-Login's user at each request, as
+    a server does, or one client's login would answer for another (and a cookie would never be reloaded)."""
+    from flask import g, request_started
+
+    def forget(sender, **extra):
+        g.pop("_login_user", None)
+
+    request_started.connect(forget, app)
+    try:
+        yield
+    finally:
+        request_started.disconnect(forget, app)
+
+
 @pytest.fixture
 def session(ctx):
     from models import db
@@ -214,11 +233,11 @@ def users(session, now):
     from workflows.users import create_user
 
     made = {
-        "admin": create_user(session, "admin", "password1", "admin", district=None, now=now),
-        "city": create_user(session, "city", "password1", "city_staff", district=None, now=now),
-        "leader": create_user(session, "leader", "password1", "leader", district=None, now=now),
-        "xihu": create_user(session, "xihu", "password1", "county_officer", district="330106", now=now),
-        "shangcheng": create_user(session, "shangcheng", "password1", "county_officer", district="330102",
+        "admin": create_user(session, "admin", PASSWORD, "admin", district=None, now=now),
+        "city": create_user(session, "city", PASSWORD, "city_staff", district=None, now=now),
+        "leader": create_user(session, "leader", PASSWORD, "leader", district=None, now=now),
+        "xihu": create_user(session, "xihu", PASSWORD, "county_officer", district="330106", now=now),
+        "shangcheng": create_user(session, "shangcheng", PASSWORD, "county_officer", district="330102",
                                   now=now),
     }
     session.commit()

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 
-DATA_TABLES = ("honours", "campaign_entries", "campaign_quotas", "campaigns", "export_jobs", "run_leases",
+DATA_TABLES = ("login_events", "honours", "campaign_entries", "campaign_quotas", "campaigns", "export_jobs", "run_leases",
                "scheduler_processes", "check_hits", "flags", "metric_snapshots", "check_runs", "import_runs",
                "reported_figures", "stored_figures", "audit_events", "pool_memberships", "upgrade_cases", "annual_indicators", "api_tokens",
                "firms", "users")

@@ -55,7 +55,8 @@ def firm_payload(**overrides) -> dict:
 
 # ------------------------------------------------------------------------------------- users, firms, cases
 
-_HASH = generate_password_hash("password1", method="pbkdf2:sha256:1")  # these users never log in
+PASSWORD = "tulip-harbor-93"  # every test user's: passes workflows.passwords (length, not common, not the name)
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")  # these users never log in
 FORMS = {Stage.INDIVIDUAL: "个体工商户", Stage.ENTERPRISE: "有限责任公司", Stage.ABOVE_SCALE: "有限责任公司",
          Stage.JOINT_STOCK: "股份有限公司", Stage.LISTED: "股份有限公司"}
 KIND_STAGE = {"ind_to_ent": Stage.INDIVIDUAL, "small_to_scale": Stage.ENTERPRISE,

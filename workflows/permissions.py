@@ -140,6 +140,9 @@ CAPABILITIES: dict[str, Capability] = {
     "plan.read": Capability(READERS, "您的角色无权查看计划和看板", scoped=False),
     "plan.manage": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以新增计划", scoped=False),
     "plan.report": Capability(CITY_STAFF_ONLY, "只有市局工作人员可以填报计划指标数据", scoped=False),
+    # Accounts: the admin creates users, resets passwords, deactivates accounts and reads the login log.
+    "user.manage": Capability(ADMINS, "只有系统管理员可以管理用户", scoped=False),
+    "login_log.read": Capability(ADMINS, "只有系统管理员可以查看登录日志", scoped=False),
 }
 
 

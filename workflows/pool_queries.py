@@ -157,6 +157,15 @@ def pool_fills(session) -> list[PoolFill]:
     return [PoolFill(p, counts.get(p.id, {}).get(ADMITTED, 0), counts.get(p.id, {}).get(PENDING, 0)) for p in pools]
 
 
+def own_pool_fills(session, actor) -> list[PoolFill]:
+    """The pools a county officer fills (their district's county pool): the first thing their home shows.
+    Empty for a city-wide user, whose home shows every district instead."""
+    if not is_scoped(actor):
+        return []
+    pools = session.scalars(select(Pool).where(Pool.district_code == actor.district_code)).all()
+    return [pool_fill(session, pool) for pool in sorted(pools, key=pool_sort_key)]
+
+
 def pool_fill(session, pool: Pool) -> PoolFill:
     rows = session.execute(select(PoolMembership.state, func.count())
                            .where(PoolMembership.pool_id == pool.id, PoolMembership.state.in_((PENDING, ADMITTED)))

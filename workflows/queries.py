@@ -133,10 +133,15 @@ def list_firms(session, actor, filters: dict, page: int, per_page: int) -> Page:
 
 
 def firm_counts(session, actor) -> dict[tuple[str, str], int]:
-    """{(district code, stage): firms} the actor may see, in one pass over the (district_code, stage)
-    index: the home page's city table, and by summing it, its totals per rung."""
-    stmt = scope_firms(select(Firm.district_code, Firm.stage, func.count()), actor)
-    return {(code, stage): n for code, stage, n in session.execute(stmt.group_by(Firm.district_code, Firm.stage))}
+    """{(district code, stage): active (存续) firms} the actor may see: the home page's city table, and by
+    summing it, its totals per rung. Active firms, as the leaders' funnel counts them, so the two pages agree;
+    read from the kept stage tally, not a pass over the register."""
+    from workflows.plans.tallies import stage_counts  # the tally's reader lives with the dashboard's
+
+    counts = stage_counts(session, FirmStatus.ACTIVE)
+    if is_scoped(actor):
+        return {key: n for key, n in counts.items() if key[0] == actor.district_code}
+    return counts
 
 
 def firm_cases(session, firm: Firm) -> list[UpgradeCase]:

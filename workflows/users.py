@@ -1,4 +1,9 @@
-"""Users and API tokens. A token is shown once; only its hash is kept, and revoking is immediate."""
+"""Users and API tokens. A token is shown once; only its hash is kept, and revoking is immediate.
+
+Every password is set through `workflows.passwords.password_problem` (create, change, an admin's reset).
+What must end a user's sessions (a password change, a reset, deactivation) bumps the user's session
+generation (`end_sessions`): every session and remember-me cookie issued before names a generation gone.
+"""
 
 import secrets
 from datetime import datetime
@@ -9,16 +14,19 @@ from models import ApiToken, District, User
 from models.enums import Role
 from models.user import hash_token
 from workflows.audit import record_event
-from workflows.errors import Duplicate, NotFound, ValidationFailed
+from workflows.errors import Duplicate, NotFound, NotPermitted, ValidationFailed
+from workflows.passwords import password_problem
+from workflows.permissions import require
 
 
 def create_user(session, username: str, password: str, role: str, *, district: str | None, now: datetime,
                 display_name: str = "", actor=None) -> User:
+    _require_admin(actor)
     errors = {}
     if not username or len(username) > 40:
         errors["username"] = "用户名长度应为1至40个字符"
-    if len(password or "") < 8:
-        errors["password"] = "密码至少8位"
+    if problem := password_problem(password, username):
+        errors["password"] = problem
     try:
         role = Role(role)
     except ValueError:
@@ -40,6 +48,59 @@ def create_user(session, username: str, password: str, role: str, *, district: s
     record_event(session, subject_type="user", subject_id=user.id, firm_id=None, action="create", actor=actor,
                  now=now, evidence={"role": role.value, "district": district})
     return user
+
+
+def _require_admin(actor) -> None:
+    """Accounts are the admin's; the server's command line (no actor) stands above the roles."""
+    if actor is not None:
+        require(actor, "user.manage")
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of `user` stops working (Flask-Login's alternative id)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def _checked_password(user: User, password: str) -> str:
+    if problem := password_problem(password, user.username):
+        raise ValidationFailed("密码不符合要求", fields={"new_password": problem})
+    return password
+
+
+def change_password(session, user: User, current: str, new: str, *, now: datetime) -> None:
+    """The user's own change: the current password first, then the rule; every session of theirs ends."""
+    if not user.check_password(current or ""):
+        raise ValidationFailed("当前密码不正确", fields={"current_password": "当前密码不正确"})
+    user.set_password(_checked_password(user, new))
+    end_sessions(user)
+    record_event(session, subject_type="user", subject_id=user.id, firm_id=None, action="password_changed",
+                 actor=user, now=now)
+
+
+def reset_password(session, user: User, new: str, *, actor, now: datetime) -> None:
+    """An admin (or the server's command line, actor None) sets a forgotten password; the user's sessions
+    end, so whoever held one must log in anew."""
+    _require_admin(actor)
+    user.set_password(_checked_password(user, new))
+    end_sessions(user)
+    record_event(session, subject_type="user", subject_id=user.id, firm_id=None, action="password_reset",
+                 actor=actor, now=now)
+
+
+def set_active(session, user: User, active: bool, *, actor, now: datetime) -> None:
+    """An admin deactivates (or reactivates) an account. A deactivated user's sessions end at once and
+    their API tokens are refused while the account stays inactive (`user_for_token`)."""
+    _require_admin(actor)
+    if user.id == getattr(actor, "id", None) and not active:
+        raise NotPermitted("不能停用自己的账号")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        end_sessions(user)
+    record_event(session, subject_type="user", subject_id=user.id, firm_id=None,
+                 action="activated" if active else "deactivated", actor=actor, now=now,
+                 from_state="inactive" if active else "active", to_state="active" if active else "inactive")
 
 
 def get_user(session, username: str) -> User:

@@ -7,13 +7,13 @@ teardown, the one place that deletes audit events, drops and recreates the trigg
 (`drop` and `create` below).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-03 10:00:00
 """
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -3,9 +3,11 @@
 from flask import Blueprint, g, request
 
 from models import db
+from pool.security.throttle import throttle_api_tokens
 from workflows.users import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+throttle_api_tokens(bp)  # refused tokens per address: guessing one is answered 429 after a few tries
 
 
 @bp.before_request

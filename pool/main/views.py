@@ -1,7 +1,8 @@
 """The home page: what each role works on first.
 
 City staff and leaders see the city (every district's firms per ladder rung); a county officer sees their
-own district only, through the same `scope_firms` as every list; the admin, who has no domain access,
+own district only, through the same `scope_firms` as every list, with their county pool's fill toward its
+target and capacity first (the figure their work is judged by); the admin, who has no domain access,
 sees the users and how to manage them.
 """
 
@@ -16,6 +17,7 @@ from workflows.case_flows import CASE_WORKFLOWS
 from workflows.inbox.queries import open_counts
 from workflows.ladder import CASE_LABELS
 from workflows.permissions import can, is_scoped, may_read_domain
+from workflows.pool_queries import own_pool_fills
 from workflows.queries import firm_counts, scope_firms
 
 bp = Blueprint("main", __name__)
@@ -37,6 +39,7 @@ def home():
         district=db.session.get(District, current_user.district_code) if officer else None,
         by_district=None if officer else _by_district(counts),
         flag_counts=_flag_counts(),
+        own_pools=own_pool_fills(db.session, current_user),
     )
 
 

@@ -1,6 +1,9 @@
 /* 领导看板: draws each [data-chart] element from the JSON the page embeds (#dashboard-charts), with the
    Apache ECharts the app serves itself (static/vendor/echarts-5.6.0). Each chart's numbers are also in the
-   table beside it, so nothing here is the only place a number can be read. SVG renderer: sharp in print. */
+   table beside it, so nothing here is the only place a number can be read. SVG renderer: sharp in print.
+   Tooltips render as rich text inside the chart (renderMode "richText"): ECharts' HTML tooltip writes
+   style="" attributes through innerHTML, which the Content-Security-Policy (style-src 'self', no
+   'unsafe-inline') refuses; drawing and the chart's own sizing use the CSSOM, which the policy allows. */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-charts");
@@ -13,7 +16,7 @@
   }
 
   function option(spec) {
-    var base = { color: palette, animation: false, tooltip: { trigger: spec.type === "funnel" ? "item" : "axis" },
+    var base = { color: palette, animation: false, tooltip: { trigger: spec.type === "funnel" ? "item" : "axis", renderMode: "richText" },
                  legend: { top: 0, show: spec.series.length > 1 },
                  grid: { left: 8, right: 16, top: spec.series.length > 1 ? 28 : 12, bottom: 8, containLabel: true } };
     if (spec.type === "funnel") {

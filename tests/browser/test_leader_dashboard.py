@@ -8,8 +8,7 @@ import pytest
 
 from models import db
 from models.enums import SizeClass
-from tests.browser.conftest import PASSWORD
-from tests.factories import NOW, XIHU, make_firm
+from tests.factories import NOW, PASSWORD, XIHU, make_firm
 from workflows.users import create_user
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,7 @@ import re
 import pytest
 
 from models import db
-from tests.browser.conftest import PASSWORD
-from tests.factories import NOW
+from tests.factories import NOW, PASSWORD
 from workflows.rules.uscc import make_uscc
 from workflows.users import create_user
 

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.factories import XIHU, firm_payload, uscc
+from tests.factories import PASSWORD, XIHU, firm_payload, uscc
 from tests.functional.api import Api, ApiClient
 from tests.functional.pool_api import ELIGIBLE, NOMINATION, VALUES, pool_id
 from tests.functional.pool_pages import SMALL, county_pool, csrf_in
@@ -140,7 +140,7 @@ def colleague(client, session, users, now):
     """A second 西湖区 officer with a token: the other pair of eyes."""
     from workflows.users import create_user, issue_token
 
-    user = create_user(session, "xihu2", "password1", "county_officer", district=XIHU, now=now)
+    user = create_user(session, "xihu2", PASSWORD, "county_officer", district=XIHU, now=now)
     token = issue_token(session, user, now=now)
     session.commit()
     return ApiClient(client, token)
@@ -211,7 +211,7 @@ def csrf_client(app, users, monkeypatch):
         monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
         client = app.test_client()
         token = csrf_in(client.get("/login").get_data(as_text=True))
-        response = client.post("/login", data={"username": username, "password": "password1", "csrf_token": token})
+        response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302
         return client
 
@@ -308,10 +308,14 @@ def matrix_world(app, tmp_path_factory):
 
 @pytest.fixture
 def savepoint(matrix_world):
-    """savepoint() -> a block whose writes (the requests' commits included) are rolled back when it ends."""
+    """savepoint() -> a block whose writes (the requests' commits included) are rolled back when it ends.
+    The throttle's counters start at zero for each test, as `ctx` does (the anonymous' refused tokens count)."""
     from contextlib import contextmanager
 
     from models import db
+    from pool.extensions import limiter
+
+    limiter.reset()
 
     @contextmanager
     def block():

@@ -19,6 +19,7 @@ class Row:
     url: str
     answers: str  # six statuses in ROLES order
     body: dict | None = None  # JSON for /api/, form data for pages
+    personal: bool = False  # a write on the asker's own account (their password): every signed-in role's own
 
     def expected(self) -> dict[str, int]:
         codes = [int(code) for code in self.answers.split()]
@@ -84,6 +85,7 @@ def state(session) -> tuple:
         PoolMembership,
         ReportedFigure,
         UpgradeCase,
+        User,
     )
 
     session.expire_all()
@@ -101,5 +103,6 @@ def state(session) -> tuple:
         select(ExportJob.id, ExportJob.status),
         select(Pool.id, Pool.target, Pool.capacity),
         select(func.count()).select_from(ReportedFigure),
+        select(User.id, User.active, User.password_hash, User.role),
     ]
     return tuple(tuple(session.execute(query.order_by(*query.selected_columns[:1])).all()) for query in tables)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import XIHU, uscc
+from tests.factories import PASSWORD, XIHU, uscc
 from tests.functional.matrix import ROLES, Row, ask, fill, state
 
 FIRM_BODY = {"uscc": uscc(XIHU, n=987654), "name": "杭州矩阵测试有限公司", "legal_form": "有限责任公司",
@@ -23,6 +23,9 @@ FIRM_BODY = {"uscc": uscc(XIHU, n=987654), "name": "杭州矩阵测试有限公�
 CAMPAIGN_BODY = {"year": 2027, "total": 15, "candidate_factor": 1, "nomination_deadline": "2027-03-31",
                  "review_deadline": "2027-04-30"}
 STATUS_BODY = {"change": "mark_abnormal", "effective_on": "2026-11-01", "source": "市场监管局"}
+NEW_PASSWORD = "harbor-tulip-2027"
+NEW_USER = {"username": "m_new", "display_name": "新同事", "role": "leader", "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD}
 REPORT_BODY = {"metric": "{metric}", "value": "12", "as_of": "2026-11-01", "source": "统计局"}
 
 # (method, rule): Row(url, "anon admin city leader own other", body)
@@ -141,6 +144,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/plans/new"): Row("/plans/new", "302 403 400 403 403 403", {"name": "矩阵计划"}),
     ("POST", "/plans/<int:plan_id>/metrics/<key>"): Row("/plans/{plan}/metrics/{metric}", "302 403 302 403 403 403",
                                                         {"value": "12", "as_of": "2026-11-01", "source": "统计局"}),
+    # --- pages: accounts (the officer's account is the target of the admin's pages) ---------------------------
+    ("GET", "/account/password"): Row("/account/password", "302 200 200 200 200 200"),
+    ("POST", "/account/password"): Row("/account/password", "302 302 302 302 302 302",
+                                       {"current_password": PASSWORD, "new_password": NEW_PASSWORD,
+                                        "confirm": NEW_PASSWORD}, personal=True),
+    ("GET", "/admin/logins"): Row("/admin/logins", "302 200 403 403 403 403"),
+    ("GET", "/admin/users/new"): Row("/admin/users/new", "302 200 403 403 403 403"),
+    ("POST", "/admin/users/new"): Row("/admin/users/new", "302 302 403 403 403 403", NEW_USER),
+    ("GET", "/admin/users/<int:user_id>/password"): Row("/admin/users/{officer_user}/password", "302 200 403 403 403 403"),
+    ("POST", "/admin/users/<int:user_id>/password"): Row("/admin/users/{officer_user}/password", "302 302 403 403 403 403",
+                                                         {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    ("POST", "/admin/users/<int:user_id>/active"): Row("/admin/users/{officer_user}/active", "302 302 403 403 403 403",
+                                                       {"active": "0"}),
     # --- API: reads ----------------------------------------------------------------------------------------
     ("GET", "/api/v1/firms"): Row("/api/v1/firms", "401 403 200 200 200 200"),
     ("GET", "/api/v1/firms/<uscc>"): Row("/api/v1/firms/{firm}", "401 403 200 200 200 404"),
@@ -230,7 +246,8 @@ def test_answers(matrix_world, app, key, savepoint):
             response = ask(app, matrix_world, role, method, url, body)
             seen[role] = response.status_code
             problem = _problem(role, response, expected[role], url)
-            changed = before is not None and _must_not_change(role, response.status_code) and state(session) != before
+            changed = before is not None and _must_not_change(role, response.status_code, row) \
+                and state(session) != before
             if problem is None and changed:
                 problem = f"{role}: refused ({response.status_code}) but the data changed"
             if problem:
@@ -239,10 +256,11 @@ def test_answers(matrix_world, app, key, savepoint):
                        + f'\n  observed: "{" ".join(str(seen[r]) for r in ROLES)}"')
 
 
-def _must_not_change(role: str, status: int) -> bool:
+def _must_not_change(role: str, status: int, row: Row) -> bool:
     """A refusal changes nothing; nor does anything the anonymous, a leader or another district's officer
-    sends (every object of the world they could reach belongs to 西湖区), whatever it is answered."""
-    return status >= 400 or role in ("anon", "leader", "other")
+    sends (every object of the world they could reach belongs to 西湖区), whatever it is answered, unless
+    it is their own account's."""
+    return status >= 400 or role == "anon" or (role in ("leader", "other") and not row.personal)
 
 
 def _problem(role: str, response, expected: int, url: str) -> str | None:

@@ -4,10 +4,12 @@ import re
 
 import pytest
 
+from tests.factories import PASSWORD
+
 ROLES = {"admin": "系统管理员", "city": "市局工作人员", "leader": "领导", "xihu": "区县工作人员"}
 
 
-def login(client, username, password="password1", next_url=None, **extra):
+def login(client, username, password=PASSWORD, next_url=None, **extra):
     url = "/login" if next_url is None else f"/login?next={next_url}"
     return client.post(url, data={"username": username, "password": password, **extra})
 
@@ -40,7 +42,7 @@ def test_officer_sees_their_district_in_the_navbar(client, users):
     assert "西湖区" in navbar and "区县工作人员" in navbar
 
 
-@pytest.mark.parametrize("username,password", [("city", "wrong-password"), ("nobody", "password1")])
+@pytest.mark.parametrize("username,password", [("city", "wrong-password"), ("nobody", PASSWORD)])
 def test_wrong_credentials_are_refused_with_one_message(client, users, username, password):
     response = login(client, username, password)
     assert response.status_code == 200
@@ -82,7 +84,7 @@ def test_pages_redirect_to_login_and_come_back(client, users):
     form = client.get(location).get_data(as_text=True)
     assert "请先登录。" in form
     action = re.search(r'<form method="post" action="([^"]+)"', form).group(1).replace("&amp;", "&")
-    back = client.post(action, data={"username": "city", "password": "password1"})
+    back = client.post(action, data={"username": "city", "password": PASSWORD})
     assert back.headers["Location"] == "/firms/?stage=enterprise"
 
 
@@ -109,14 +111,14 @@ def test_logged_in_user_visiting_login_goes_home(client, users):
 def test_login_without_csrf_token_is_refused_when_csrf_is_on(csrf_app, users):
     """TestConfig switches CSRF off for convenience; here it is on, as in production."""
     client = csrf_app.test_client()
-    refused = client.post("/login", data={"username": "city", "password": "password1"})
+    refused = client.post("/login", data={"username": "city", "password": PASSWORD})
     assert refused.status_code == 400
     assert "安全令牌" in refused.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not logged in
 
     form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    accepted = client.post("/login", data={"username": "city", "password": "password1", "csrf_token": token})
+    accepted = client.post("/login", data={"username": "city", "password": PASSWORD, "csrf_token": token})
     assert accepted.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "市局工作人员" in home

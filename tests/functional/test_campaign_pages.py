@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Campaign, CampaignEntry, Flag
-from tests.factories import SHANGCHENG, XIHU
+from tests.factories import PASSWORD, SHANGCHENG, XIHU
 from tests.functional.pages import page
 
 
@@ -29,7 +29,7 @@ class RoleClient(FlaskClient):
 def as_(app, users):
     def login_as(username):
         client = RoleClient(app, app.response_class, use_cookies=True)
-        response = client.post("/login", data={"username": username, "password": "password1"})
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
         assert response.status_code == 302
         return client
     return login_as

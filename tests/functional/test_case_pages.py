@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from models import AuditEvent, UpgradeCase
-from tests.factories import uscc
+from tests.factories import PASSWORD, uscc
 from tests.functional.case_pages import (
     ESCAPED,
     EVIL,
@@ -320,7 +320,7 @@ def test_forms_without_csrf_token_are_refused(csrf_app, users, firms):
     client = csrf_app.test_client()
     login_form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_form).group(1)
-    assert client.post("/login", data={"username": "xihu", "password": "password1",
+    assert client.post("/login", data={"username": "xihu", "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
     firm_html = client.get(f"/firms/{firm.uscc}").get_data(as_text=True)
     open_form = firm_html[firm_html.index('id="open-case"'):]

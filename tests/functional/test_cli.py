@@ -1,5 +1,6 @@
 """The users CLI: create with a password from stdin, issue a token shown once, revoke it."""
 
+import pytest
 from sqlalchemy import func, select
 
 from models import ApiToken, AuditEvent, User
@@ -38,9 +39,46 @@ def test_create_refuses_bad_input_and_writes_nothing(ctx, session):
         assert result.exit_code != 0
         assert message in result.output
     short = run(ctx, "users", "create", "zhao", "--role", "leader", "--password-stdin", input="short\n")
-    assert "密码至少8位" in short.output
+    assert "密码至少10个字符" in short.output
     assert session.scalar(select(func.count()).select_from(User)) == 0
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+@pytest.mark.parametrize("password,message", [
+    ("12345678", "密码至少10个字符"),
+    ("password", "密码至少10个字符"),
+    ("1234567890", "过于常见"),
+    ("Qwertyuiop", "过于常见"),  # the blocklist ignores case
+    (" " * 12, "不能为空或全是空格"),
+    ("zhaoming-2026", "不能包含用户名"),
+    ("ZHAOMING!!!!", "不能包含用户名"),
+])
+def test_create_refuses_guessable_passwords(ctx, session, password, message):
+    """The issue's findings: 12345678, password, eight spaces and the user's own name were all accepted."""
+    result = run(ctx, "users", "create", "zhaoming", "--role", "leader", "--password-stdin", input=password + "\n")
+    assert result.exit_code != 0 and message in result.output, result.output
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_set_password_and_deactivate_from_the_command_line(ctx, session, users):
+    weak = run(ctx, "users", "set-password", "city", "--password-stdin", input="1234567890\n")
+    assert weak.exit_code != 0 and "过于常见" in weak.output
+    generation = users["city"].session_generation
+    done = run(ctx, "users", "set-password", "city", "--password-stdin", input="river-lantern-77\n")
+    assert done.exit_code == 0, done.output
+    session.expire_all()
+    city = session.get(User, users["city"].id)
+    assert city.check_password("river-lantern-77") and city.session_generation > generation
+    token = run(ctx, "users", "token", "city").stdout.strip()
+    assert run(ctx, "users", "deactivate", "city").exit_code == 0
+    session.expire_all()
+    assert user_for_token(session, token) is None
+    assert run(ctx, "users", "activate", "city").exit_code == 0
+    session.expire_all()
+    assert session.get(User, users["city"].id).active
+    actions = session.scalars(select(AuditEvent.action).filter_by(subject_type="user", subject_id=city.id)
+                              .order_by(AuditEvent.id)).all()
+    assert actions[-4:] == ["password_reset", "token_issued", "deactivated", "activated"]
 
 
 def test_duplicate_username_refused(ctx, users):

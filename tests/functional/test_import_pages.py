@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import SHANGCHENG, XIHU, uscc
+from tests.factories import PASSWORD, SHANGCHENG, XIHU, uscc
 from tests.functional.imports import csv_file, firm_count, firm_line, no_runs, run_of, upload
 from tests.functional.pages import login, page
 
@@ -184,7 +184,7 @@ def test_upload_needs_the_csrf_token_when_csrf_is_on(csrf_app, users, uploads):
     client = csrf_app.test_client()
     token = lambda html: re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)  # noqa: E731
     login_form = client.get("/login").get_data(as_text=True)
-    client.post("/login", data={"username": "city", "password": "password1", "csrf_token": token(login_form)})
+    client.post("/login", data={"username": "city", "password": PASSWORD, "csrf_token": token(login_form)})
     refused = upload(client, csv_file(firm_line()))
     assert refused.status_code == 400 and "安全令牌" in refused.get_data(as_text=True)
     form = client.get("/imports/").get_data(as_text=True)

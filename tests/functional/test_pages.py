@@ -29,11 +29,17 @@ def firm_rows(html: str) -> list[str]:
 @pytest.fixture
 def spread(firms, session, users, now):
     """Two 西湖区 firms (one an individual business), three 上城区 enterprises; open 小升规 cases on one
-    西湖区 and two 上城区 firms."""
+    西湖区 and two 上城区 firms. A cancelled (注销) enterprise in each district, which the home page's
+    counts leave out (they count 存续 firms, as the leaders' funnel does)."""
     from workflows.ladder import open_case
 
     xihu = [firms(name="西湖甲"), firms(name="西湖个体户", legal_form="个体工商户")]
     shangcheng = [firms(name=f"上城{i}", district=SHANGCHENG) for i in range(3)]
+    from workflows.firm_status import mark_status
+
+    for name, district in (("西湖已注销", XIHU), ("上城已注销", SHANGCHENG)):
+        mark_status(session, firms(name=name, district=district), "deregister", effective_on=now.date(),
+                    source="登记系统", actor=users["city"], now=now, today=now.date())
     open_case(session, xihu[0], "small_to_scale", actor=users["city"], now=now)
     open_case(session, shangcheng[0], "small_to_scale", actor=users["city"], now=now)
     open_case(session, shangcheng[1], "small_to_scale", actor=users["city"], now=now)
@@ -50,9 +56,10 @@ def test_city_home_counts_the_whole_city(client, spread, username):
     assert stage_count(html, "enterprise") == 4
     assert stage_count(html, "individual") == 1
     assert stage_count(html, "listed") == 0
-    assert 'href="/firms/?stage=enterprise"' in html
-    # The per-district table links each number to its list.
-    assert 'href="/firms/?district=330102&amp;stage=enterprise">3</a>' in html
+    assert 'href="/firms/?stage=enterprise&amp;status=active"' in html
+    # The per-district table links each number to its list, which holds as many firms.
+    assert 'href="/firms/?district=330102&amp;stage=enterprise&amp;status=active">3</a>' in html
+    assert len(firm_rows(page(client, "/firms/?district=330102&stage=enterprise&status=active"))) == 3
     cases = html[html.index('data-kind="small_to_scale"'):]
     assert '小升规</span><span class="badge text-bg-primary">3</span>' in cases
     assert '<span>已识别</span><span class="num">3</span>' in cases

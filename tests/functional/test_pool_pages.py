@@ -392,3 +392,34 @@ def test_membership_events_on_the_firm_timeline(client, session, users, filled):
     assert "推荐入库" in text["nominate"] and "培育类型：成长型" in text["nominate"] and "入库批次：2026-1" in text["nominate"]
     detail = page(client, f"/firms/{firm.uscc}")
     assert "随县级培育库联动毕业" in detail and "审核入库" in detail
+
+
+# ---------------------------------------------------------------------------------- the officer's home
+
+
+def test_officer_home_shows_their_county_pools_fill(client, session, users, pool_firm, nominated, admitted):
+    """A county officer opens on their own pool: target, admitted and pending as counted here, each
+    linked to the list behind it; another district's members are not counted."""
+    pool = county_pool(session)
+    pool.target, pool.capacity = 4, 3
+    session.commit()
+    for i in range(2):
+        admitted(pool_firm(name=f"西湖入库{i}"))
+    nominated(pool_firm(name="西湖待审"))
+    admitted(pool_firm(name="上城入库", district=SHANGCHENG), nominator="shangcheng")
+    login(client, "xihu")
+    html = page(client, "/")
+    panel = html[html.index('id="home-own-pools"'):html.index('id="stage-heading"')]
+    assert pool.name in panel and "上城区" not in panel
+    assert re.search(r'class="fs-5 mb-0 target">4<', panel)
+    assert f'href="/pools/{pool.id}/members?state=admitted">2</a>' in panel
+    assert f'href="/pools/{pool.id}/members?state=nominated">1</a>' in panel
+    assert "50.0%" in panel and "距目标尚余 2 家；距容量尚余 1 家" in panel
+    members = page(client, f"/pools/{pool.id}/members?state=admitted")
+    assert len(table_rows(members, "members", "membership")) == 2
+
+
+@pytest.mark.parametrize("username", ["city", "leader"])
+def test_city_home_has_no_own_pool_panel(client, session, users, username):
+    login(client, username)
+    assert 'id="home-own-pools"' not in page(client, "/")

@@ -17,6 +17,7 @@ from models import CheckRun, ImportRun, User
 from models.enums import Role
 from pool.scheduler.beacons import FileBeacons, state_dir
 from pool.scheduler.cron import TIMEZONE
+from tests.factories import PASSWORD
 from tests.import_files import FIRM_HEADER, code, firm_row, write_csv
 from workflows.importing import file_sha256
 
@@ -40,7 +41,7 @@ def migrated_sqlite(folder: Path) -> str:
     app = create_app(Config)
     with app.app_context():
         upgrade()
-        create_user(db.session, "city", "password1", Role.CITY_STAFF, district=None, now=datetime(2026, 11, 30))
+        create_user(db.session, "city", PASSWORD, Role.CITY_STAFF, district=None, now=datetime(2026, 11, 30))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

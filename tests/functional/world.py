@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from models import Plan, PlanMetric, Pool
 from models.enums import FlagKind, PoolLevel
-from tests.factories import NOW, SHANGCHENG, XIHU, figures, star_campaign, star_member
+from tests.factories import NOW, PASSWORD, SHANGCHENG, XIHU, figures, star_campaign, star_member
 from tests.queued_runs import queued_check, queued_export, queued_import
 
-PASSWORD = "Matrix-pass-2026"  # the world's users only; never the demo's
 DISTRICTS = {"own": XIHU, "other": SHANGCHENG}
 
 
@@ -64,7 +63,7 @@ class World:
         """The placeholders a matrix row's URL and body may name: `{firm}` is 西湖区's, `{other_firm}` 上城区's."""
         found = {"year": self.campaign, "check_run": self.check_run, "plan": self.plan, "metric": self.metric,
                  "city_pool": self.city_pool, "city_export": self.city_export,
-                 "campaign_v": self.campaign_v}
+                 "campaign_v": self.campaign_v, "officer_user": self.users["own"]}
         for prefix, objects in (("", self.own), ("other_", self.other)):
             found.update({prefix + name: value for name, value in vars(objects).items()})
         return found

@@ -1,5 +1,6 @@
-"""The plan's rates: computed nightly by `plan_figures` and read with the moment they were computed; the same
-numbers as computing them on the spot, which is what happens before the first run and under a filter."""
+"""The nightly store (`plan_figures`): the plan's rates, and every count on the past days the scorecard shows,
+read with the moment they were computed; the same numbers as computing them on the spot, which is what happens
+before the first run, under a filter, and for today's counts always."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -8,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AnnualIndicator, Plan, StoredFigure
-from models.enums import SizeClass
+from models.enums import SizeClass, Stage
 from tests.factories import SHANGCHENG, XIHU, make_firm, run_check
 from workflows.plans.scorecard import build_scorecard
 from workflows.plans.window import Scope
@@ -84,3 +85,44 @@ def test_old_days_are_dropped_but_the_plans_end_is_kept(session, labelled, now):
     days = set(session.scalars(select(StoredFigure.as_of).distinct()))
     assert date(2023, 12, 31) in days and min(d for d in days if d.year == 2026) >= TODAY + timedelta(days=2)
     assert isinstance(session.scalar(select(StoredFigure.computed_at)), datetime)
+
+
+def counts(session, today=TODAY, keys=("new_small_firms", "joint_stock_held")):
+    plan = session.scalar(select(Plan))
+    return {row.metric.key: row for row in build_scorecard(session, plan, today).rows if row.metric.key in keys}
+
+
+@pytest.fixture
+def registered(session):
+    """Small firms registered in 2022 and 2025, and a 股份有限公司 registered in 2022, in two districts."""
+    for district, on in ((XIHU, date(2022, 5, 1)), (XIHU, date(2025, 5, 1)), (SHANGCHENG, date(2022, 8, 1))):
+        make_firm(session, district=district, registered_on=on, size_class=SizeClass.SMALL, revenue=None)
+    make_firm(session, Stage.JOINT_STOCK, district=XIHU, registered_on=date(2022, 2, 1), revenue=None)
+    session.flush()
+
+
+def test_past_days_counts_are_stored_and_todays_stay_live(session, registered, now):
+    """The plan's end and its year ends are read from the store, saying when they were computed; today's counts
+    are live: a firm registered after the run shows at once."""
+    live = counts(session)
+    run_check(session, "plan_figures", now, TODAY)
+    stored = counts(session)
+    small, held = stored["new_small_firms"], stored["joint_stock_held"]
+    # By 2023-12-31: the two small firms of 2022 and the 股份有限公司 (not an individual business, not sized).
+    assert (small.city.value.value, small.districts[XIHU].value.value) == \
+        (live["new_small_firms"].city.value.value, live["new_small_firms"].districts[XIHU].value.value) == \
+        (Decimal(3), Decimal(2))
+    assert small.city.value.computed_at == now and small.city.value.computed_for == date(2023, 12, 31)
+    assert [(year, v.value, v.computed_at) for year, v in held.years] == \
+        [(2021, 0, now), (2022, 1, now), (2023, 1, now)]
+    make_firm(session, district=XIHU, registered_on=date(2026, 11, 1), size_class=SizeClass.MICRO, revenue=None)
+    later = counts(session)["new_small_firms"]
+    assert (later.city.today.value, later.city.today.computed_at) == (Decimal(5), None)
+    assert later.city.value.value == Decimal(3)  # the plan's end: unchanged, and still from the store
+
+
+def test_stored_year_ends_survive_the_weekly_cleanup(session, registered, now):
+    for day in range(10):
+        run_check(session, "plan_figures", now + timedelta(days=day), TODAY + timedelta(days=day))
+    days = set(session.scalars(select(StoredFigure.as_of).where(StoredFigure.metric == "joint_stock_held")))
+    assert days == {date(2021, 12, 31), date(2022, 12, 31), date(2023, 12, 31)}

@@ -26,6 +26,7 @@ from pool.scheduler.claims import claim, kinds, run_now
 from pool.uow import unit_of_work
 from tests.audit_trail import WATCH
 from tests.factories import (
+    PASSWORD,
     eligible_firm,
     firm_payload,
     live_flags,
@@ -92,7 +93,7 @@ def test_a_page_whose_database_goes_away_is_a_503_and_the_next_request_works(app
 
     create_firm(session, firm_payload(name="杭州断线测试有限公司"), actor=users["city"], now=now)
     session.commit()
-    client.post("/login", data={"username": "city", "password": "password1"})
+    client.post("/login", data={"username": "city", "password": PASSWORD})
     lose_connection("FROM firms")
     with app.app_context():  # each request its own app context, as in production (Flask-Login keeps the user in g)
         response = client.get("/firms/")

@@ -60,6 +60,8 @@ ROLE_TABLE = {  # capability -> the users (of EVERYONE) whose role holds it
     "plan.read": {"city", "xihu", "leader"},
     "plan.manage": {"city"},
     "plan.report": {"city"},
+    "user.manage": {"admin"},
+    "login_log.read": {"admin"},
 }
 
 

@@ -1,6 +1,7 @@
-"""`plan_figures`: the plan's rates computed for the days the dashboard shows, stored with the moment they were
-computed (`workflows.plans.stored`). It raises no flags; it keeps a page view at city scale from joining tens
-of thousands of firms with their annual figures.
+"""`plan_figures`: the plan's rates, and every computed metric's value on the past days the scorecard shows,
+stored with the moment they were computed (`workflows.plans.stored`). It raises no flags; it keeps a page view
+at city scale from joining tens of thousands of firms with their annual figures, and from recounting the plan's
+end and year ends from the audit history on every visit.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def run(session, today: date, policy: Policy) -> CheckResult:
 
 CHECK = register(Check(
     NAME, "计划指标预计算",
-    "按区县预先计算计划中的比率指标（科技型小微企业研发投入占比、科研人员占比），看板读取时注明计算时间",
+    "按区县预先计算计划中的比率指标（科技型小微企业研发投入占比、科研人员占比）及各计算指标在计划期末、各年末的数值，"
+    "看板读取时注明计算时间（今日的计数仍为实时）",
     run,
 ))

@@ -6,7 +6,7 @@ generator. Weights are relative; shares are fractions of all firms.
 
 from datetime import date, datetime, timedelta
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "peiyuku-demo"  # passes workflows.passwords: 10+ characters, not common, no login inside
 # The register went live at the start of the 2021—2023 plan (or two years ago, if later): registrations, cases,
 # pool admissions and label dates spread from here to today, so the plan's years have records of their own.
 HISTORY_START = date(2021, 1, 1)

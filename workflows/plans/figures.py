@@ -66,13 +66,15 @@ def grouped_rows(session, key: str, window: Window) -> list[tuple]:
 
 def computed_grid(session, wanted: list[tuple[str, Window]], *, today: date) -> dict[tuple, dict[str, Value]]:
     """{(key, start, as_of): {district or CITY: Value}} for every (metric key, window) wanted, the counts in
-    one statement. A rate is read from its stored figure where one is kept for the window."""
+    one statement. A figure is read from the nightly store where one is kept for the window (a rate; a count on a
+    past day: `workflows.plans.stored`)."""
     wanted = list(dict.fromkeys((key, w) for key, w in wanted))
     out: dict[tuple, dict[str, Value]] = {}
-    rates = [(key, w) for key, w in wanted if COMPUTED[key].rate]
-    for (key, w), stored in stored_grid(session, rates, today=today).items():
+    for (key, w), stored in stored_grid(session, wanted, today=today).items():
+        rate = COMPUTED[key].rate
         out[(key, w.start, w.as_of)] = {
-            district: Value(_ratio(f.num, f.den), f.count, computed_at=f.computed_at, computed_for=f.as_of)
+            district: Value(_ratio(f.num, f.den) if rate else Decimal(f.count), f.count, computed_at=f.computed_at,
+                            computed_for=f.as_of)
             for district, f in stored.items() if not w.scope.district or district in (w.scope.district, CITY)}
     live = [(key, w) for key, w in wanted if (key, w.start, w.as_of) not in out]
     if not live:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import DateTime, func, literal, or_, select
 
 from models import AuditEvent, Firm, UpgradeCase
 from models.enums import CaseKind, FirmStatus, Stage
@@ -100,6 +100,14 @@ def open_counts(session, scope: Scope) -> dict:
     return out
 
 
+def days_between(session, later, earlier):
+    """Days from one stored time to another, in SQL: the waits come back as numbers, not thousands of
+    timestamps for Python to convert and subtract."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400
+    return func.julianday(later) - func.julianday(earlier)
+
+
 def waits(session, scope: Scope, start: date, end: date, now: datetime) -> dict:
     """Median days per (kind, state): stays that ended in the period, and the waits of the open cases now."""
     a, c = AuditEvent, UpgradeCase
@@ -108,21 +116,21 @@ def waits(session, scope: Scope, start: date, end: date, now: datetime) -> dict:
                     func.lead(a.at, type_=a.at.type).over(partition_by=a.subject_id, order_by=(a.at, a.id)).label("left_at"))
              .where(a.subject_type == "case", a.to_state.is_not(None), changed).subquery("steps"))
     stmt = scope.firm_filters(
-        select(c.kind, steps.c.to_state, steps.c.at, steps.c.left_at, Firm.district_code)
+        select(c.kind, steps.c.to_state, days_between(session, steps.c.left_at, steps.c.at))
         .join(c, c.id == steps.c.subject_id).join(Firm, Firm.id == c.firm_id)
         .where(steps.c.left_at >= day_end(date.fromordinal(start.toordinal() - 1)), steps.c.left_at < day_end(end)))
     if scope.district:
         stmt = stmt.where(Firm.district_code == scope.district)
     ended: dict[tuple, list[float]] = defaultdict(list)
-    for kind, state, entered, left, _district in session.execute(stmt):
-        ended[(kind, state)].append((left - entered).total_seconds() / 86400)
-    open_stmt = scope.firm_filters(select(c.kind, c.state, c.state_entered_at).join(Firm, Firm.id == c.firm_id)
-                                   .where(c.is_open.is_(True)))
+    for kind, state, days in session.execute(stmt):
+        ended[(kind, state)].append(float(days))
+    open_stmt = scope.firm_filters(select(c.kind, c.state, days_between(session, literal(now, DateTime), c.state_entered_at))
+                                   .join(Firm, Firm.id == c.firm_id).where(c.is_open.is_(True)))
     if scope.district:
         open_stmt = open_stmt.where(Firm.district_code == scope.district)
     waiting: dict[tuple, list[float]] = defaultdict(list)
-    for kind, state, entered in session.execute(open_stmt):
-        waiting[(kind, state)].append((now - entered).total_seconds() / 86400)
+    for kind, state, days in session.execute(open_stmt):
+        waiting[(kind, state)].append(float(days))
     out = {}
     for kind, workflow in CASE_WORKFLOWS.items():
         for state, spec in workflow.states.items():

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import func, literal, select, union_all
 
 from models import Firm, Flag, Pool, PoolMembership
 from models.enums import END_REASON_LABELS, FlagKind, PoolLevel
@@ -47,28 +47,32 @@ def _interval():
     return INTERVAL()
 
 
-def _memberships(scope: Scope, *columns):
-    """Memberships, joined to their pool and firm only where the scope reads them (a city-wide view reads
-    neither: the decision times and states are on the membership)."""
+def _grouped(scope: Scope, keys: list, *conditions):
+    """(keys..., count) of the memberships meeting the conditions, per keys, within the scope; joined to their
+    firm only where the scope reads it. A district's view is its county pool's memberships and the city pool's
+    members among its firms: two statements, each read by its own index (as one OR, PostgreSQL looked up the
+    firm of every membership)."""
     m = PoolMembership
-    stmt = select(*columns).select_from(m)
-    if scope.industry or scope.tag:
-        stmt = scope.firm_filters(stmt.join(Firm, Firm.id == m.firm_id))
-    if scope.district:  # the district's county pool, and the city pool's members of its firms (looked up alone)
-        county = m.pool_id.in_(select(Pool.id).where(Pool.district_code == scope.district))
-        city = and_(m.level == PoolLevel.CITY,
-                    exists().where(Firm.id == m.firm_id, Firm.district_code == scope.district))
-        stmt = stmt.where(or_(county, city))
-    return stmt
+
+    def part(*where, firm: bool = False):
+        stmt = select(*keys).select_from(m)
+        if firm or scope.industry or scope.tag:
+            stmt = scope.firm_filters(stmt.join(Firm, Firm.id == m.firm_id))
+        return stmt.where(*conditions, *where)
+
+    if not scope.district:
+        return part().add_columns(func.count()).group_by(*keys)
+    county = part(m.pool_id.in_(select(Pool.id).where(Pool.district_code == scope.district)))
+    city = part(m.level == PoolLevel.CITY, Firm.district_code == scope.district, firm=True)
+    both = union_all(county, city).subquery("memberships")
+    return select(*both.c, func.count()).group_by(*both.c)
 
 
 def decided_per_month(session, scope: Scope, start: date, end: date) -> list[dict]:
     m = PoolMembership
-    month = month_of(session, m.decided_at)
-    stmt = (_memberships(scope, month.label("month"), m.state, func.count())
-            .where(m.decided_at >= day_end(date.fromordinal(start.toordinal() - 1)), m.decided_at < day_end(end),
-                   m.state.in_(DECIDED))
-            .group_by(month, m.state))
+    stmt = _grouped(scope, [month_of(session, m.decided_at).label("month"), m.state.label("state")],
+                    m.decided_at >= day_end(date.fromordinal(start.toordinal() - 1)), m.decided_at < day_end(end),
+                    m.state.in_(DECIDED))
     months: dict[str, dict] = defaultdict(lambda: {"admitted": 0, "rejected": 0})
     for month_key, state, n in session.execute(stmt):
         months[month_key]["admitted" if state in ADMITTED_OUTCOMES else "rejected"] += n
@@ -77,12 +81,12 @@ def decided_per_month(session, scope: Scope, start: date, end: date) -> list[dic
 
 def endings(session, scope: Scope, start: date, end: date) -> list[dict]:
     m = PoolMembership
-    stmt = (_memberships(scope, m.level, m.state, m.end_reason, func.count())
-            .where(m.state.in_(("removed", "graduated")), m.ended_at >= day_end(date.fromordinal(start.toordinal() - 1)),
-                   m.ended_at < day_end(end))
-            .group_by(m.level, m.state, m.end_reason).order_by(m.level, m.state, m.end_reason))
+    stmt = _grouped(scope, [m.level.label("level"), m.state.label("state"), m.end_reason.label("end_reason")],
+                    m.state.in_(("removed", "graduated")),
+                    m.ended_at >= day_end(date.fromordinal(start.toordinal() - 1)), m.ended_at < day_end(end))
+    rows = sorted(session.execute(stmt), key=lambda r: (r[0], r[1], r[2] or ""))
     return [{"level": level, "state": state, "reason": reason, "reason_label": END_REASON_LABELS.get(reason, reason or "—"),
-             "count": n} for level, state, reason, n in session.execute(stmt)]
+             "count": n} for level, state, reason, n in rows]
 
 
 def hygiene_flags(session, scope: Scope) -> dict[str, dict[str, int]]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, UpgradeCase
 from models.enums import CaseKind, FirmStatus, PoolLevel, SizeClass, Stage
-from workflows.plans.tallies import new_firm_counts
+from workflows.plans.tallies import admitted_members, new_firm_counts
 from workflows.plans.window import Window, has_tags
 
 NOT_SMALL = (SizeClass.MEDIUM, SizeClass.LARGE)  # 已划为中型、大型的不计: small, micro and unclassified count
@@ -148,6 +148,36 @@ def _cases(w: Window, kind: str, *conditions):
     stmt = (select(c.id.label("id"), c.firm_id.label("firm_id"), Firm.district_code.label("district_code"))
             .join(Firm, Firm.id == c.firm_id).where(c.kind == kind, *conditions))
     return w.scoped(stmt, Firm.district_code)
+
+
+@counted_by("city_pool_members")
+def _city_members_counted(w: Window):
+    return _members_counted(w, PoolLevel.CITY)
+
+
+@counted_by("county_pool_members")
+def _county_members_counted(w: Window):
+    return _members_counted(w, PoolLevel.COUNTY)
+
+
+def _members_counted(w: Window, level: str):
+    """The members admitted now (the member tally), corrected for the day: less those admitted after it, plus
+    those removed or graduated after it. For today both corrections are empty index ranges."""
+    if w.scope.industry or w.scope.tag:
+        return None
+    m = PoolMembership
+    county = level == PoolLevel.COUNTY
+    tally = admitted_members(level, by_pool=county)
+
+    def fix(sign: int, *conditions):
+        district = Pool.district_code if county else Firm.district_code
+        stmt = select(district.label("district_code"), (sign * func.count()).label("value")).select_from(m)
+        stmt = stmt.join(Pool, Pool.id == m.pool_id) if county else stmt.join(Firm, Firm.id == m.firm_id)
+        return stmt.where(m.level == level, *conditions).group_by(district)
+
+    later = fix(-1, m.state == "admitted", m.decided_at >= w.end_utc)
+    ended = fix(1, m.state.in_(WAS_ADMITTED[1:]), m.decided_at < w.end_utc, m.ended_at >= w.end_utc)
+    return union_all(tally, later, ended)
 
 
 @computed("scaled_up_industrial", "累计新增规下升规上工业企业",

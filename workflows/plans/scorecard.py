@@ -21,6 +21,7 @@ from sqlalchemy import select
 from models import District, Plan, PlanMetric
 from workflows.plans.figures import CITY, Value, metric_values
 from workflows.plans.registry import COMPUTED, describe
+from workflows.plans.stored import scorecard_days, year_end_days
 from workflows.plans.window import Scope, Window
 
 STATUS_LABELS = {"reached": "已达成", "on_track": "按进度", "behind": "滞后", "missed": "未达成",
@@ -80,8 +81,8 @@ def build_scorecard(session, plan: Plan, today: date, scope: Scope | None = None
     as_of = plan.ends_on if ended else today
     scope = (scope or Scope()).without_district()  # every district's figure at once; the page picks
     metrics = list(plan.metrics)
-    years = _year_end_days(plan, today)
-    wanted = {m.id: _days_wanted(m, plan, as_of, today, ended, years) for m in metrics}
+    years = year_end_days(plan, today)
+    wanted = {m.id: scorecard_days(m, plan, today) for m in metrics}
     days = sorted({day for chosen in wanted.values() for day in chosen})
     values = metric_values(session, metrics, plan.starts_on, days, scope, today=today, wanted=wanted)
     at_end, now = values[as_of], values[today]
@@ -107,24 +108,6 @@ def build_scorecard(session, plan: Plan, today: date, scope: Scope | None = None
                 row.city.status = "missed"
         rows.append(row)
     return Scorecard(plan, as_of, today, ended, rows, districts, rank_districts(rows, districts))
-
-
-def _year_end_days(plan: Plan, today: date) -> list[date]:
-    """Each year's last day within the plan, up to today: when a per-year target (每年保有) is judged."""
-    days = [date(year, 12, 31) for year in range(plan.starts_on.year, plan.ends_on.year + 1)]
-    return [day for day in days if day <= today and day <= plan.ends_on]
-
-
-def _days_wanted(metric: PlanMetric, plan: Plan, as_of: date, today: date, ended: bool, years: list[date]):
-    """The days a metric's figures are needed on: its value's and today's; a running level's start (its pace
-    counts growth from there); a per-year metric's year ends. Every metric on `as_of` and `today`, so the
-    reported ones are read for both."""
-    days = {as_of, today}
-    if metric.kind == "computed" and metric.accumulation == "level" and not ended:
-        days.add(plan.starts_on)
-    if metric.per_year:
-        days.update(years)
-    return sorted(days)
 
 
 def _empty(metric: PlanMetric) -> Value:

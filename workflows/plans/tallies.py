@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, literal, select, text, union_all
 
-from models import Firm, FirmMonthTally, FirmStageTally
+from models import Firm, FirmMonthTally, FirmStageTally, Pool, PoolMemberTally
 from models.enums import FirmStatus
 
 
@@ -22,6 +22,17 @@ def stage_counts(session, status: str = FirmStatus.ACTIVE) -> dict[tuple[str, st
     rows = session.execute(select(t.district_code, t.stage, func.sum(t.n)).where(t.status == status)
                            .group_by(t.district_code, t.stage))
     return {(district, stage): int(n) for district, stage, n in rows if n}
+
+
+def admitted_members(level: str, *, by_pool: bool):
+    """(district_code, value) rows of the members admitted now at a level, from the member tally, by the pool's
+    district (a county pool's) or the firm's: a statement to sum per district."""
+    t = PoolMemberTally
+    if not by_pool:
+        return (select(t.district_code, func.sum(t.n).label("value")).where(t.level == level)
+                .group_by(t.district_code))
+    return (select(Pool.district_code.label("district_code"), func.sum(t.n).label("value"))
+            .join(Pool, Pool.id == t.pool_id).where(t.level == level).group_by(Pool.district_code))
 
 
 def month_span(start: date, end: date) -> tuple[tuple[str, str] | None, list[tuple[date, date]]]:
@@ -74,6 +85,7 @@ def _firm_flags(small: bool, individual: bool, tagged: bool | None) -> list:
 
 
 FOLD = {
+    "pool_member_tallies": ("level", "pool_id", "district_code"),
     "firm_stage_tallies": ("district_code", "stage", "status"),
     "firm_month_tallies": ("district_code", "month", "small", "individual", "tagged"),
 }

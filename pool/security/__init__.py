@@ -1,0 +1,2 @@
+"""Defences at the edge: throttling of guesses (`throttle`) and the security headers of every response
+(`headers`)."""
