@@ -50,17 +50,27 @@ def growing_firm(live_app, people):
 
 
 def switch(page, server, username):
+    """Sign out as the user would (which ends every session of theirs: a polling page's late answer cannot
+    bring it back), then sign in as the next person."""
+    submit(page, page.locator("form[action='/logout'] button"))
+    page.goto("about:blank")
     page.context.clear_cookies()
     login(page, server, username)
 
 
 def act(page, action: str, comment: str = "") -> None:
-    """Take a workflow action from a subject page's panel and wait for the page to come back."""
+    """Take a workflow action from a subject page's panel and wait for the page that answers it."""
     form = page.locator(f"#action-{action}")
     if comment and form.locator("[name=comment]").count():
         form.locator("[name=comment]").fill(comment)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    submit(page, form.locator("button[type=submit]"))
+
+
+def submit(page, button) -> None:
+    """Click a form's button and wait for the answer's page: a bare wait_for_load_state returns at once on
+    the page already loaded, and the next step (clearing cookies to switch users) would race the response."""
+    with page.expect_navigation():
+        button.click()
 
 
 def test_nomination_and_case_from_the_officer_to_city_staff(page, live_server, people, growing_firm):
@@ -70,7 +80,7 @@ def test_nomination_and_case_from_the_officer_to_city_staff(page, live_server, p
     page.goto(f"{live_server}/firms/{uscc}/nominate")
     page.fill("#nominate-form [name=reason]", "营收两年增长超过三成")
     page.select_option("#nominate-form [name=cultivation_type]", index=1)
-    page.locator("#nominate-form button[type=submit]").click()
+    submit(page, page.locator("#nominate-form button[type=submit]"))
     page.wait_for_url(re.compile(r"/memberships/\d+$"))
     assert "已推荐入" in page.inner_text("body")
     membership_url = page.url
@@ -87,8 +97,7 @@ def test_nomination_and_case_from_the_officer_to_city_staff(page, live_server, p
     switch(page, live_server, people["city"])
     page.goto(f"{live_server}/pools/review")
     row = page.locator("#queue tbody tr", has_text=name)
-    row.get_by_role("button", name="审核入库").click()
-    page.wait_for_load_state()
+    submit(page, row.get_by_role("button", name="审核入库"))
     assert f"已审核入库：{name}" in page.inner_text("body")
     assert page.locator("#queue tbody tr", has_text=name).count() == 0
     page.goto(membership_url)
@@ -122,16 +131,14 @@ def test_growth_star_campaign_from_nomination_to_publication(page, live_server, 
     login(page, live_server, people["officer"])
     page.goto(f"{live_server}/campaigns/2026/nominate")
     candidate = page.locator("#candidates tbody tr", has_text=name)
-    candidate.get_by_role("button", name="提名").click()
-    page.wait_for_load_state()
+    submit(page, candidate.get_by_role("button", name="提名"))
     assert page.locator("#entries tbody tr", has_text=name).count() == 1
 
     switch(page, live_server, people["city"])
     page.goto(f"{live_server}/campaigns/2026")
     act(page, "close_nomination", "提名截止")
     page.goto(f"{live_server}/campaigns/2026/review")
-    page.locator("tr", has_text=name).get_by_role("button", name="入围").click()
-    page.wait_for_load_state()
+    submit(page, page.locator("tr", has_text=name).get_by_role("button", name="入围"))
     assert page.locator("tr", has_text=name).get_by_role("button", name="入围").count() == 0  # decided
 
     switch(page, live_server, people["leader"])
