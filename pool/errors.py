@@ -1,7 +1,7 @@
 """Mapping domain errors to responses: DESIGN §8's JSON body under /api/, a Chinese page elsewhere."""
 
-from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, current_app, jsonify, render_template, request, url_for
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from models import db
@@ -9,9 +9,10 @@ from workflows.errors import DomainError, Duplicate
 
 HTTP_CODES = {400: "validation_error", 401: "unauthenticated", 403: "not_permitted", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "unprocessable",
-              429: "rate_limited"}
+              429: "rate_limited", 503: "unavailable"}
 HTTP_MESSAGES = {400: "请求有误", 401: "需要登录或有效的访问令牌", 403: "无权访问", 404: "未找到",
-                 405: "不支持该请求方法", 413: "上传内容过大", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误"}
+                 405: "不支持该请求方法", 413: "上传内容过大", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误",
+                 503: "数据库暂时无法连接，请稍后重试；您刚才的操作没有保存。"}
 OWN_DESCRIPTION = {429}  # the throttle's own Chinese sentence (pool.security.throttle) says which limit
 
 
@@ -26,6 +27,12 @@ def wants_json() -> bool:
 def _is_unique_violation(exc: IntegrityError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)  # psycopg
     return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)  # PostgreSQL / SQLite
+
+
+def database_gone(exc: DBAPIError) -> bool:
+    """The connection was lost (server restarted, connection killed, network cut) or could not be made:
+    SQLAlchemy has invalidated it, or the driver says it failed operationally. A bug in a statement is not."""
+    return exc.connection_invalidated or isinstance(exc, OperationalError)
 
 
 def install_error_handlers(app: Flask) -> None:
@@ -45,6 +52,21 @@ def install_error_handlers(app: Flask) -> None:
         if not _is_unique_violation(exc):
             raise exc
         return domain_error(Duplicate("与已有记录冲突，可能有人刚刚提交了相同的内容，请刷新后重试"))
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        # The request's transaction is lost with its connection: nothing it did was kept. The pool has
+        # discarded the connection, so the next request connects afresh (pool_pre_ping checks the others).
+        if not database_gone(exc):
+            raise exc
+        db.session.rollback()
+        db.session.remove()
+        message = HTTP_MESSAGES[503]
+        if wants_json():
+            return jsonify(error_body(HTTP_CODES[503], message)), 503, {"Retry-After": "5"}
+        # Rendered without the context processors: the navbar's would ask the lost database for the user.
+        page = current_app.jinja_env.get_template("unavailable.html")
+        return page.render(message=message, request=request, url_for=url_for), 503, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -164,10 +164,44 @@ def ctx(app, request):
         limiter.reset()  # the throttle's counters (memory) live as long as the app: each test starts at zero
         if request.node.get_closest_marker("committed_db"):
             yield app
+            _assert_audited(db)
             reset_database(app)
         else:
             with rolled_back(db):
                 yield app
+                _assert_audited(db)
+
+
+def _assert_audited(db) -> None:
+    """What the test left committed: each workflow subject's audit events chain to its current state."""
+    from tests.audit_trail import unaudited
+
+    db.session.rollback()
+    wrong = unaudited(db.session.connection())
+    db.session.rollback()
+    assert not wrong, f"state changes without exactly one audit event (table, id, state, events): {wrong[:5]}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _watch_audit_rewrites():
+    """Every statement of the run is watched for an UPDATE or DELETE of audit_events (tests/audit_trail.py)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from tests.audit_trail import WATCH
+
+    event.listen(Engine, "before_cursor_execute", WATCH)
+    yield WATCH
+    event.remove(Engine, "before_cursor_execute", WATCH)
+
+
+@pytest.fixture(autouse=True)
+def _no_audit_rewrites(_watch_audit_rewrites):
+    """A test during which any code path sent an UPDATE or DELETE of audit_events fails, naming it."""
+    _watch_audit_rewrites.seen.clear()
+    yield
+    seen, _watch_audit_rewrites.seen[:] = list(_watch_audit_rewrites.seen), []
+    assert not seen, f"audit events updated or deleted: {seen}"
 
 
 @contextmanager

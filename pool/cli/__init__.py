@@ -15,12 +15,14 @@ message on stderr and exit code 1 (`pool.cli.common.domain_errors`).
     campaigns list | export                         pool.cli.campaigns
     dashboard backfill                              pool.cli.dashboard
     plans    list | load                            pool.cli.dashboard
+    db       backup | restore (beside Flask-Migrate's upgrade …)  pool.cli.backup
 """
 
 from flask import Flask
 
 
 def install_cli(app: Flask) -> None:
+    import pool.cli.backup  # noqa: F401  (adds its commands to Flask-Migrate's `db` group)
     from pool.cli.campaigns import campaigns_cli
     from pool.cli.checks import checks_cli
     from pool.cli.dashboard import dashboard_cli, plans_cli

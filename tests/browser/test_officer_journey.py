@@ -29,6 +29,7 @@ def test_officer_creates_firm_opens_case_and_moves_it(page, live_server, officer
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")  # is_visible() does not wait: the login's answer must be in first
     assert page.locator("nav").get_by_text("西湖区").first.is_visible()
 
     page.goto(f"{live_server}/firms/new")

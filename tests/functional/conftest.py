@@ -285,3 +285,47 @@ def star_open(session, users, now, star):
 def inline_runs(app, monkeypatch):
     """Queued runs (a campaign's screening) execute at once, in their own app context, as the tests need."""
     monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
+
+
+# ------------------------------------------------------------------------------------- the access matrix
+
+@pytest.fixture(scope="module")
+def matrix_world(app, tmp_path_factory):
+    """tests/functional/world.py's world, built once per module inside an outer transaction rolled back at
+    its end; queued runs stay queued (nothing runs outside the request's connection)."""
+    from models import db
+    from tests.database import rolled_back
+    from tests.functional.world import build_world
+
+    inline = app.config["RUN_QUEUED_INLINE"]
+    app.config["RUN_QUEUED_INLINE"] = False
+    try:
+        with app.app_context(), rolled_back(db):
+            yield build_world(db.session, tmp_path_factory.mktemp("matrix"))
+    finally:
+        app.config["RUN_QUEUED_INLINE"] = inline
+
+
+@pytest.fixture
+def savepoint(matrix_world):
+    """savepoint() -> a block whose writes (the requests' commits included) are rolled back when it ends.
+    The throttle's counters start at zero for each test, as `ctx` does (the anonymous' refused tokens count)."""
+    from contextlib import contextmanager
+
+    from models import db
+    from pool.extensions import limiter
+
+    limiter.reset()
+
+    @contextmanager
+    def block():
+        db.session.remove()
+        connection = db.session().bind
+        nested = connection.begin_nested()
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            nested.rollback()
+
+    return block
