@@ -52,7 +52,7 @@ from workflows.rules.fields import clean_year
 from workflows.timefmt import local_date, wall_clock
 from workflows.worklist import work_item, worklist_filters, worklist_select
 
-EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
+EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included: a longer list goes on in a next sheet
 BATCH = 2000
 # Excel runs a CSV cell starting with one of these as a formula (CSV injection): such text gets a leading '.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -322,11 +322,6 @@ def iter_rows(session, kind: str, actor, params: dict, *, batch: int = BATCH) ->
         yield spec.row(row, params)
 
 
-def needs_csv(rows: int) -> bool:
-    """Past Excel's 1,048,576 rows per sheet (the header is one of them) only CSV holds the whole list."""
-    return rows + 1 > EXCEL_MAX_ROWS
-
-
 # ------------------------------------------------------------------------------------------ writing
 
 def csv_value(kind: str, value) -> str:
@@ -345,7 +340,8 @@ def csv_value(kind: str, value) -> str:
 
 
 def write_csv(target, columns: Sequence[ColumnSpec], rows: Iterable[Sequence]) -> int:
-    """CSV in UTF-8 with a BOM (Excel opens it as UTF-8, not the local code page); returns the rows written.
+    """CSV in UTF-8 with a BOM, for programs only (供程序读取): an office suite opening it turns an all-digit
+    USCC into 9.13301068594825E+17, so people get the workbook. Returns the rows written.
 
     Dates as ISO text, money as plain decimals (no thousands separators, no float noise). `target` is a path
     or a text file opened with newline="".
