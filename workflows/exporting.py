@@ -7,8 +7,8 @@ exactly what the list shows and every way out writes the same columns: the same 
 the same district scope (`scope_firms`), the list's order, every page. No Flask: the writers (xlsx in
 `pool.exports.xlsx`, CSV below) live at the edges.
 
-Times go out as stored (UTC); each writer shows them in Hangzhou time through `workflows.timefmt`, the one
-conversion the pages use too. People are named by `User.label` (their name, not their login id).
+Times go out as stored (UTC); each writer shows them in Hangzhou time through `shown_time` below (on
+`workflows.timefmt`, the one conversion the pages use too). People are named by `User.label` (their name, not their login id).
 
 Rows stream: the statement selects only the exported columns (no ORM objects, no eager loads) and is read
 in batches (`yield_per`; a server-side cursor on PostgreSQL), so an export of millions of rows holds one
@@ -324,11 +324,20 @@ def iter_rows(session, kind: str, actor, params: dict, *, batch: int = BATCH) ->
 
 # ------------------------------------------------------------------------------------------ writing
 
+def shown_time(kind: str, value):
+    """A stored (UTC) time as every file shows it, whichever writer: Hangzhou wall-clock time, or its
+    Hangzhou calendar day in a date column. The one place an export converts a time (`workflows.timefmt`)."""
+    if not isinstance(value, datetime):
+        return value
+    return local_date(value) if kind == "date" else wall_clock(value)
+
+
 def csv_value(kind: str, value) -> str:
     if value is None:
         return ""
+    value = shown_time(kind, value)
     if isinstance(value, datetime):
-        return wall_clock(value).strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):

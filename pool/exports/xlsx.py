@@ -31,7 +31,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from workflows import exporting
-from workflows.timefmt import wall_clock
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_TEXT = 32_767
@@ -194,15 +193,10 @@ def _cell(sheet, kind: str, value):
         return None
     if kind == "text":
         return _text_cell(sheet, value)
-    if kind == "date":
-        if isinstance(value, datetime):
-            value = wall_clock(value).date()
-        if not isinstance(value, date):
-            raise TypeError(f"a date column got {value!r}")
-    elif kind == "datetime":
-        if not isinstance(value, datetime):
-            raise TypeError(f"a datetime column got {value!r}")
-        value = wall_clock(value)
+    if kind in ("date", "datetime"):
+        if not isinstance(value, datetime if kind == "datetime" else date):
+            raise TypeError(f"a {kind} column got {value!r}")
+        value = exporting.shown_time(kind, value)
     elif kind == "money":
         value = _number(value, Decimal)
     else:
