@@ -145,3 +145,13 @@ def test_worklist_days_are_hangzhou_days_on_every_path(path, ctx, client, app, n
     opened = [c.header for c in WORKLIST_COLUMNS].index("发起日期")
     (row,) = [r for r in rows if r[0] == "杭州夜间立案有限公司"]
     assert row[opened] == ("2026-11-30" if path == "cli_csv" else datetime(2026, 11, 30))
+
+
+@pytest.mark.parametrize("path", ("page", "job"))  # a dashboard list has no CLI export
+def test_dashboard_case_list_times_read_in_hangzhou_time(path, ctx, client, app, night_case, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
+    url = "/dashboard/list?drill=open&key=small_to_scale&format=xlsx"
+    rows = exported(path, ctx, client, app, tmp_path, url, ())
+    (row,) = [r for r in rows if r[1] == "杭州夜间立案有限公司"]
+    assert row[rows[0].index("发起时间")] == datetime(2026, 11, 30, 1, 30)
