@@ -7,8 +7,8 @@ exactly what the list shows and every way out writes the same columns: the same 
 the same district scope (`scope_firms`), the list's order, every page. No Flask: the writers (xlsx in
 `pool.exports.xlsx`, CSV below) live at the edges.
 
-Times go out as stored (UTC); each writer shows them in Hangzhou time through `workflows.timefmt`, the one
-conversion the pages use too. People are named by `User.label` (their name, not their login id).
+Times go out as stored (UTC); each writer shows them in Hangzhou time through `shown_time` below (on
+`workflows.timefmt`, the one conversion the pages use too). People are named by `User.label` (their name, not their login id).
 
 Rows stream: the statement selects only the exported columns (no ORM objects, no eager loads) and is read
 in batches (`yield_per`; a server-side cursor on PostgreSQL), so an export of millions of rows holds one
@@ -53,7 +53,7 @@ from workflows.rules.text import is_int_text
 from workflows.timefmt import local_date, wall_clock
 from workflows.worklist import work_item, worklist_filters, worklist_select
 
-EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included
+EXCEL_MAX_ROWS = 1_048_576  # rows per sheet, the header included: a longer list goes on in a next sheet
 BATCH = 2000
 # Excel runs a CSV cell starting with one of these as a formula (CSV injection): such text gets a leading '.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -323,18 +323,22 @@ def iter_rows(session, kind: str, actor, params: dict, *, batch: int = BATCH) ->
         yield spec.row(row, params)
 
 
-def needs_csv(rows: int) -> bool:
-    """Past Excel's 1,048,576 rows per sheet (the header is one of them) only CSV holds the whole list."""
-    return rows + 1 > EXCEL_MAX_ROWS
-
-
 # ------------------------------------------------------------------------------------------ writing
+
+def shown_time(kind: str, value):
+    """A stored (UTC) time as every file shows it, whichever writer: Hangzhou wall-clock time, or its
+    Hangzhou calendar day in a date column. The one place an export converts a time (`workflows.timefmt`)."""
+    if not isinstance(value, datetime):
+        return value
+    return local_date(value) if kind == "date" else wall_clock(value)
+
 
 def csv_value(kind: str, value) -> str:
     if value is None:
         return ""
+    value = shown_time(kind, value)
     if isinstance(value, datetime):
-        return wall_clock(value).strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -346,7 +350,8 @@ def csv_value(kind: str, value) -> str:
 
 
 def write_csv(target, columns: Sequence[ColumnSpec], rows: Iterable[Sequence]) -> int:
-    """CSV in UTF-8 with a BOM (Excel opens it as UTF-8, not the local code page); returns the rows written.
+    """CSV in UTF-8 with a BOM, for programs only (供程序读取): an office suite opening it turns an all-digit
+    USCC into 9.13301068594825E+17, so people get the workbook. Returns the rows written.
 
     Dates as ISO text, money as plain decimals (no thousands separators, no float noise). `target` is a path
     or a text file opened with newline="".

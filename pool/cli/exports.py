@@ -1,9 +1,9 @@
 """`flask export firms|indicators|members|worklist --out PATH [filters]`.
 
 Exports take the list pages' filters, validated by the same functions, and write .xlsx through
-`pool.exports` (bold frozen Chinese header, dates and numbers typed). A list longer than an Excel sheet
-holds (1,048,576 rows with the header), or an `--out` ending in .csv, is written as CSV in UTF-8 with a
-BOM instead; the command says which file it wrote. Rows stream from the database, so millions of rows
+`pool.exports` (bold frozen Chinese header, dates and numbers typed, codes as text). A list longer than an
+Excel sheet holds (1,048,576 rows with the header) goes on in further sheets of the same workbook. CSV
+(UTF-8 with a BOM) is for programs only: `--format csv` or an `--out` ending in .csv. Rows stream from the database, so millions of rows
 cost memory for one batch. Without `--as` the export is city-wide; with it, that user's scope applies.
 """
 
@@ -25,10 +25,12 @@ from workflows.exporting import check_pool, clean_params, count_rows
 from workflows.permissions import is_scoped, may_read_domain
 from workflows.users import get_user
 
-export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员、升级案件（.xlsx；超过 Excel 行数上限或以 .csv 结尾时为 CSV）")
+export_cli = AppGroup("export", help="导出企业名录、年度指标、培育库成员、升级案件（.xlsx，超过单表行数上限时分为多个工作表；--format csv 供程序读取）")
 
 OUT = click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
                    help="输出文件（.xlsx 或 .csv）")
+FORMAT = click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default=None,
+                      help="xlsx（默认；Excel 工作簿）或 csv（供程序读取（CSV）：办公软件打开会损坏纯数字代码）")
 AS = click.option("--as", "username", default=None, help="按该用户的权限范围导出（区县工作人员只导出本区县）")
 FIRM_OPTIONS = (
     click.option("--district", default=None, help="区县代码或名称，如 330106 或 西湖区"),
@@ -70,6 +72,7 @@ def _progress_bar(total: int):
 
 
 def run_export(kind: str, out: str, username: str | None, args: dict) -> None:
+    fmt = args.pop("fmt", None)
     args = {k: v for k, v in args.items() if v not in (None, "")}
     path = Path(out)
     with domain_errors(), read_only() as session:
@@ -86,29 +89,30 @@ def run_export(kind: str, out: str, username: str | None, args: dict) -> None:
         total = count_rows(session, kind, actor, params)
         if path.suffix.lower() not in (".xlsx", ".csv"):
             raise click.ClickException("输出文件名须以 .xlsx 或 .csv 结尾")
-        outcome = _write(session, kind, actor, params, path, total)
+        outcome = _write(session, kind, actor, params, path, total, fmt)
     if outcome.path != path:
-        click.echo(f"共 {total:,} 行，超过 Excel 单表 1,048,576 行上限，已改为 CSV（UTF-8）：{outcome.path}", err=True)
+        click.echo(f"按 {outcome.format} 格式写入：{outcome.path}", err=True)
     click.echo(f"已导出 {outcome.rows:,} 行 → {outcome.path}")
 
 
-def _write(session, kind: str, actor, params: dict, path: Path, total: int):
+def _write(session, kind: str, actor, params: dict, path: Path, total: int, fmt: str | None):
     """The file, with a progress bar on a terminal for a long list."""
     bar, shown = _progress_bar(total), [0]
     if bar is None:
-        return write_export_file(session, kind, actor, params, path, total=total)
+        return write_export_file(session, kind, actor, params, path, total=total, fmt=fmt)
 
     def progress(done: int) -> None:
         bar.update(done - shown[0])
         shown[0] = done
 
     with bar:
-        return write_export_file(session, kind, actor, params, path, total=total, progress=progress)
+        return write_export_file(session, kind, actor, params, path, total=total, progress=progress, fmt=fmt)
 
 
 @export_cli.command("firms")
 @firm_options
 @AS
+@FORMAT
 @OUT
 def export_firms_cmd(out, username, **filters):
     """企业名录，筛选条件同企业名录页面。"""
@@ -119,6 +123,7 @@ def export_firms_cmd(out, username, **filters):
 @firm_options
 @click.option("--year", default=None, help="只导出该年度，如 2024")
 @AS
+@FORMAT
 @OUT
 def export_indicators_cmd(out, username, **filters):
     """年度指标（每家企业每年一行），按企业的筛选条件。"""
@@ -133,6 +138,7 @@ def export_indicators_cmd(out, username, **filters):
 @click.option("--district", default=None, help="区县代码或名称")
 @click.option("--q", default=None, help="企业名称的一部分或完整的统一社会信用代码")
 @AS
+@FORMAT
 @OUT
 def export_members_cmd(out, username, **filters):
     """培育库成员，筛选条件同成员列表页面。"""
@@ -148,6 +154,7 @@ def export_members_cmd(out, username, **filters):
 @click.option("--sort", default=None, help="days | opened | name")
 @click.option("--dir", "dir", default=None, help="desc | asc")
 @AS
+@FORMAT
 @OUT
 def export_worklist_cmd(out, username, **filters):
     """进行中的升级案件（即“我的待办”/“案件一览”），筛选条件同该页面。"""

@@ -7,7 +7,7 @@ longer list becomes a background job like an import: the request records a queue
 requester, the list's cleaned parameters), the scheduler process claims it (`pool.scheduler.claims`, kind
 "export") and writes the file under `instance/exports/`; the job's page polls its progress (a small file
 beside the output, since the export reads in one transaction) and offers the download when it is done.
-Past Excel's 1,048,576 rows per sheet the file is CSV (UTF-8 with BOM, so Excel opens it as UTF-8).
+Past Excel's 1,048,576 rows per sheet the workbook goes on in further sheets (`pool.exports.xlsx`).
 
 Only the requester may open a job. Files live for `EXPORT_KEEP_HOURS` (default 24; the scheduler's hourly
 sweep deletes them), the job rows stay as the record of who exported what. A job whose process died is
@@ -33,7 +33,7 @@ from pool import clock
 from pool.exports.xlsx import Column, write_xlsx
 from pool.imports.runner import PROGRESS_EVERY, read_progress, write_progress
 from pool.uow import read_only, unit_of_work
-from workflows.exporting import count_rows, export_kind, iter_rows, needs_csv, write_csv
+from workflows.exporting import export_kind, iter_rows, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +65,16 @@ def counted(rows: Iterable, report: Callable[[int], None], every: int = 5000) ->
 
 
 def write_export_file(session, kind: str, actor, params: dict, path: Path, *, total: int | None = None,
-                      progress: Callable[[int], None] | None = None) -> ExportOutcome:
-    """The list into `path` (.xlsx or .csv). An .xlsx path for more rows than a sheet holds becomes .csv.
+                      progress: Callable[[int], None] | None = None, fmt: str | None = None) -> ExportOutcome:
+    """The list into `path`: a workbook (several sheets past Excel's rows per sheet), or CSV only when asked
+    for (`fmt="csv"` or a .csv path), for programs: an office suite opening it mangles all-digit codes.
 
     Written to a temporary name and renamed at the end, so a failed export leaves no half-written file."""
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ValueError("导出文件名须以 .xlsx 或 .csv 结尾")
-    if total is None:
-        total = count_rows(session, kind, actor, params)
-    as_csv = suffix == ".csv" or needs_csv(total)
-    path = path.with_suffix(".csv") if as_csv else path
+    as_csv = (fmt or suffix.lstrip(".")) == "csv"
+    path = path.with_suffix(".csv" if as_csv else ".xlsx")
     rows = iter_rows(session, kind, actor, params)
     if progress is not None:
         rows = counted(rows, progress)

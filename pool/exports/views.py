@@ -63,7 +63,7 @@ def send_export(kind: str, args, *, on_invalid=None, name: str | None = None, ti
         job = queue_export(db.session, kind, current_user, params, total, download_name, now=clock.now())
     dispatch("export", job.id)
     flash(f"共 {total:,} 行，超过页面直接下载的 {inline_max():,} 行上限，已转入后台导出。"
-          "完成后可在本页下载；超过 Excel 单表 1,048,576 行时导出为 CSV 文件。", "info")
+          "完成后可在本页下载；超过 Excel 单表 1,048,576 行时分为多个工作表。", "info")
     return redirect(url_for("exports.job_page", job_id=job.id))
 
 

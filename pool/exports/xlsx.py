@@ -9,8 +9,9 @@ What a downloaded sheet looks like, whoever exports it: a bold Chinese header ro
 filterable in Excel, not text), money and counts as numbers. Text is always written as text: a firm
 name typed as "=HYPERLINK(...)" stays a name and never becomes a formula in the officer's Excel.
 
-Excel holds 1,048,576 rows per sheet. A longer list is cut there and the last row says so, as does the
-`X-Export-Truncated` response header, rather than producing a file Excel refuses to open.
+Excel holds 1,048,576 rows per sheet. A longer list goes on in further sheets (企业名录(1), 企业名录(2) …),
+each with the header, so the whole list opens in an office suite with every code (USCC, district,
+industry) a text cell; `X-Export-Sheets` says how many.
 """
 
 import contextlib
@@ -29,10 +30,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from workflows.timefmt import wall_clock
+from workflows import exporting
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_TEXT = 32_767
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 NUMBER_FORMATS = {"int": "0", "money": "#,##0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
@@ -62,56 +62,56 @@ class Column:
 
 @dataclass(frozen=True)
 class ExportResult:
-    rows: int  # data rows written, header and any truncation note not counted
-    truncated: bool
+    rows: int  # data rows written, headers not counted
+    truncated: bool = False  # kept for the job record: a workbook now holds every row, over several sheets
+    sheets: int = 1
 
 
-def truncation_note(written: int) -> str:
-    return f"（已达 Excel 单表 {EXCEL_MAX_ROWS:,} 行上限，仅导出前 {written:,} 条，请缩小筛选范围后分批导出）"
+def sheet_name(title: str, number: int | None) -> str:
+    """企业名录, or 企业名录(2) when a list runs over several sheets (within Excel's 31 characters)."""
+    suffix = f"({number})" if number else ""
+    return _sheet_title(title)[:31 - len(suffix)] + suffix
 
 
 def write_xlsx(target, columns: Sequence[Column], rows: Iterable[Sequence], *, title: str = "导出",
-               max_rows: int = EXCEL_MAX_ROWS) -> ExportResult:
-    """Write a one-sheet workbook to `target` (a path or a binary file object), header first.
+               max_rows: int | None = None) -> ExportResult:
+    """Write the list to `target` (a path or a binary file object): one sheet, or as many as it needs.
 
-    `rows` may be a generator; it is consumed once, row by row. `max_rows` counts every sheet row,
-    header included (tests lower it; Excel's own limit is the default).
+    Past Excel's rows per sheet (`workflows.exporting.EXCEL_MAX_ROWS`, the header included; tests lower it)
+    the list goes on in a next sheet, 企业名录(2), with the header repeated: an office suite opens the
+    whole list with the codes intact, where a CSV would turn an all-digit USCC into 9.13301068594825E+17.
+    `rows` may be a generator; it is consumed once, row by row.
     """
-    if max_rows < 3:
-        raise ValueError("max_rows must leave room for the header, a row and the truncation note")
+    capacity = (max_rows or exporting.EXCEL_MAX_ROWS) - 1
+    if capacity < 1:
+        raise ValueError("max_rows must leave room for the header and a row")
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(title))
+    sheets = [_new_sheet(workbook, columns, sheet_name(title, None))]
+    written = 0
+    try:
+        for row in rows:
+            if written and written % capacity == 0:
+                if len(sheets) == 1:
+                    sheets[0].title = sheet_name(title, 1)
+                sheets.append(_new_sheet(workbook, columns, sheet_name(title, len(sheets) + 1)))
+            sheets[-1].append(_row_cells(sheets[-1], columns, row))
+            written += 1
+    except BaseException:
+        for sheet in sheets:
+            _discard(sheet)
+        raise
+    workbook.save(target)
+    return ExportResult(written, False, len(sheets))
+
+
+def _new_sheet(workbook, columns: Sequence[Column], name: str):
+    """A sheet with its widths, frozen bold header: every sheet of a long list reads like the first."""
+    sheet = workbook.create_sheet(title=name)
     for index, column in enumerate(columns, 1):  # write-only sheets take widths before the first row only
         sheet.column_dimensions[get_column_letter(index)].width = column.display_width
     sheet.freeze_panes = "A2"
     sheet.append([_header_cell(sheet, column.header) for column in columns])
-
-    try:
-        written, truncated = _append_rows(sheet, columns, rows, capacity=max_rows - 1)
-    except BaseException:
-        _discard(sheet)
-        raise
-    workbook.save(target)
-    return ExportResult(written, truncated)
-
-
-def _append_rows(sheet, columns, rows, *, capacity: int) -> tuple[int, bool]:
-    written, truncated, held = 0, False, None
-    for row in rows:
-        if written < capacity - 1:
-            sheet.append(_row_cells(sheet, columns, row))
-            written += 1
-        elif held is None:
-            held = row  # fits only if it is the last one; otherwise its place goes to the note
-        else:
-            truncated = True
-            break
-    if truncated:
-        sheet.append([_text_cell(sheet, truncation_note(written))])
-    elif held is not None:
-        sheet.append(_row_cells(sheet, columns, held))
-        written += 1
-    return written, truncated
+    return sheet
 
 
 def _discard(sheet) -> None:
@@ -126,7 +126,7 @@ def _discard(sheet) -> None:
 
 
 def xlsx_response(filename: str, columns: Sequence[Column], rows: Iterable[Sequence], *, title: str = "导出",
-                  ascii_filename: str = "export.xlsx", max_rows: int = EXCEL_MAX_ROWS) -> Response:
+                  ascii_filename: str = "export.xlsx", max_rows: int | None = None) -> Response:
     """The workbook as a download named `filename` (Chinese welcome)."""
     # Not a `with`: the open file goes out with the response; `_chunks` closes it once sent (or abandoned).
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
@@ -142,8 +142,7 @@ def xlsx_response(filename: str, columns: Sequence[Column], rows: Iterable[Seque
     response.headers["Content-Disposition"] = content_disposition(filename, ascii_filename)
     response.headers["Cache-Control"] = "no-store"  # the data is scoped to the user who asked for it
     response.headers["X-Export-Rows"] = str(result.rows)
-    if result.truncated:
-        response.headers["X-Export-Truncated"] = "true"
+    response.headers["X-Export-Sheets"] = str(result.sheets)
     return response
 
 
@@ -179,6 +178,7 @@ def _text_cell(sheet, value) -> WriteOnlyCell:
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))[:EXCEL_MAX_TEXT]
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # openpyxl would make a string starting with "=" a formula
+    cell.number_format = "@"  # and Text: a code edited in the office suite stays text, not 9.13E+17
     return cell
 
 
@@ -193,15 +193,10 @@ def _cell(sheet, kind: str, value):
         return None
     if kind == "text":
         return _text_cell(sheet, value)
-    if kind == "date":
-        if isinstance(value, datetime):
-            value = wall_clock(value).date()
-        if not isinstance(value, date):
-            raise TypeError(f"a date column got {value!r}")
-    elif kind == "datetime":
-        if not isinstance(value, datetime):
-            raise TypeError(f"a datetime column got {value!r}")
-        value = wall_clock(value)
+    if kind in ("date", "datetime"):
+        if not isinstance(value, datetime if kind == "datetime" else date):
+            raise TypeError(f"a {kind} column got {value!r}")
+        value = exporting.shown_time(kind, value)
     elif kind == "money":
         value = _number(value, Decimal)
     else:

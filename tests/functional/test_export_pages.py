@@ -1,6 +1,5 @@
 """企业名录's "导出Excel": the list as filtered, every page, in the officer's scope; long lists in the background."""
 
-import csv
 import io
 import re
 from urllib.parse import unquote
@@ -8,6 +7,7 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
+from pool.exports.xlsx import XLSX_MIMETYPE
 from tests.factories import SHANGCHENG, XIHU, uscc
 from tests.functional.pages import login, page
 from workflows.exporting import FIRM_COLUMNS
@@ -115,18 +115,23 @@ def test_a_long_list_is_exported_in_the_background(client, register, app):
         app.config.pop("EXPORT_INLINE_MAX_ROWS", None)
 
 
-def test_a_background_export_past_excels_limit_is_csv(client, register, app, monkeypatch):
+def test_a_background_export_past_excels_limit_is_a_workbook_of_several_sheets(client, register, app, monkeypatch):
+    """Not a CSV, which an office suite opens with all-digit USCCs turned into 9.13301068594825E+17."""
     monkeypatch.setitem(app.config, "EXPORT_INLINE_MAX_ROWS", 1)
-    monkeypatch.setattr("workflows.exporting.EXCEL_MAX_ROWS", 3)
+    monkeypatch.setattr("workflows.exporting.EXCEL_MAX_ROWS", 3)  # a header and two rows per sheet
     login(client, "city")
     job_url = client.get("/firms/export.xlsx").headers["Location"]
     html = page(client, job_url)
-    assert "已导出为 CSV" in html
+    assert "CSV" not in html
     file = client.get(re.search(r'id="download" href="([^"]+)"', html).group(1))
-    assert file.mimetype == "text/csv"
-    assert unquote(file.headers["Content-Disposition"].split("''")[1]) == "企业名录_2026-11-30.csv"
-    rows = list(csv.reader(io.StringIO(file.data.decode("utf-8-sig"))))
-    assert rows[0] == HEADERS and len(rows) == 4
+    assert file.mimetype == XLSX_MIMETYPE
+    assert unquote(file.headers["Content-Disposition"].split("''")[1]) == "企业名录_2026-11-30.xlsx"
+    book = load_workbook(io.BytesIO(file.data))
+    assert book.sheetnames == ["企业名录(1)", "企业名录(2)"]
+    assert all([c.value for c in sheet[1]] == HEADERS for sheet in book.worksheets)
+    codes = [row[0] for sheet in book.worksheets for row in sheet.iter_rows(min_row=2)]
+    assert all(c.data_type == "s" and c.number_format == "@" for c in codes)
+    assert [c.value for c in codes] == [f.uscc for f in register]
 
 
 @pytest.mark.committed_db  # the scheduler's worker writes the file on a connection of its own

@@ -99,17 +99,27 @@ def test_csv_when_asked(ctx, register, tmp_path):
     assert len(rows) == 3
 
 
-def test_past_excels_row_limit_the_file_is_csv(ctx, register, tmp_path, monkeypatch):
+def test_past_excels_row_limit_the_workbook_has_several_sheets_with_codes_as_text(ctx, register, tmp_path,
+                                                                                   monkeypatch):
     monkeypatch.setattr("workflows.exporting.EXCEL_MAX_ROWS", 3)  # a header and two rows fit; three do not
     out = tmp_path / "f.xlsx"
     result = run(ctx, "firms", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert not out.exists()
-    written = tmp_path / "f.csv"
-    assert "超过 Excel 单表 1,048,576 行上限，已改为 CSV" in result.output and str(written) in result.output
-    assert len(csv_rows(written)) == 4
-    result = run(ctx, "firms", "--district", XIHU, "--out", str(out))  # two rows: still a workbook
-    assert result.exit_code == 0 and out.exists()
+    assert not (tmp_path / "f.csv").exists() and "已导出 3 行" in result.output
+    book = load_workbook(out)
+    assert book.sheetnames == ["企业名录(1)", "企业名录(2)"]
+    headers = [col.header for col in FIRM_COLUMNS]
+    assert all([c.value for c in sheet[1]] == headers for sheet in book.worksheets)
+    codes = [row[0] for sheet in book.worksheets for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in codes] == [f.uscc for f in register]
+    assert all(c.data_type == "s" and c.number_format == "@" for c in codes)
+
+
+def test_csv_only_when_asked_for_as_the_machine_format(ctx, register, tmp_path):
+    result = run(ctx, "firms", "--format", "csv", "--out", str(tmp_path / "f.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert len(csv_rows(tmp_path / "f.csv")) == 4
+    assert "供程序读取（CSV）" in run(ctx, "firms", "--help").output
 
 
 def test_indicators_by_year_with_money_as_numbers(ctx, register, tmp_path):

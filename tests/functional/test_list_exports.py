@@ -93,3 +93,65 @@ def test_a_decision_at_0422_utc_reads_1222_in_every_file(ctx, client, member, tm
     assert result.exit_code == 0, result.output
     (_, line) = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert line[decided] == "2026-11-30 12:22:00"
+
+
+NIGHT = datetime(2026, 11, 29, 17, 30)  # stored UTC: already 2026-11-30 01:30 in Hangzhou
+
+
+@pytest.fixture
+def night_case(session, users, make_firm):
+    """A case opened at 01:30 Hangzhou time, the previous day in UTC."""
+    from workflows.ladder import open_case
+
+    firm = session.scalar(select(Firm).where(Firm.uscc == make_firm(name="杭州夜间立案有限公司")))
+    case = open_case(session, firm, "small_to_scale", actor=users["city"], now=NIGHT)
+    session.commit()
+    return case
+
+
+def csv_file(ctx, tmp_path, *args) -> list[list]:
+    out = tmp_path / "out.csv"
+    result = ctx.test_cli_runner().invoke(args=["export", *args, "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+
+
+PATHS = ("page", "job", "cli", "cli_csv")
+
+
+def exported(path, ctx, client, app, tmp_path, url, cli_args) -> list[list]:
+    login(client, "city")
+    if path == "page":
+        return sheet(client.get(url, buffered=True).data)
+    if path == "job":
+        return background(client, app, url)
+    return cli(ctx, tmp_path, *cli_args) if path == "cli" else csv_file(ctx, tmp_path, *cli_args)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_member_times_read_in_hangzhou_time_on_every_path(path, ctx, client, app, member, tmp_path):
+    rows = exported(path, ctx, client, app, tmp_path, f"/pools/{member.pool_id}/members/export.xlsx",
+                    ("members", "--pool", str(member.pool_id)))
+    decided = [c.header for c in MEMBER_COLUMNS].index("审核时间")
+    expected = "2026-11-30 12:22:00" if path == "cli_csv" else datetime(2026, 11, 30, 12, 22)
+    assert rows[1][decided] == expected
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_worklist_days_are_hangzhou_days_on_every_path(path, ctx, client, app, night_case, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
+    rows = exported(path, ctx, client, app, tmp_path, "/worklist/export.xlsx", ("worklist",))
+    opened = [c.header for c in WORKLIST_COLUMNS].index("发起日期")
+    (row,) = [r for r in rows if r[0] == "杭州夜间立案有限公司"]
+    assert row[opened] == ("2026-11-30" if path == "cli_csv" else datetime(2026, 11, 30))
+
+
+@pytest.mark.parametrize("path", ("page", "job"))  # a dashboard list has no CLI export
+def test_dashboard_case_list_times_read_in_hangzhou_time(path, ctx, client, app, night_case, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_DIR", str(tmp_path / "exports"))
+    monkeypatch.setitem(app.config, "RUN_QUEUED_INLINE", True)
+    url = "/dashboard/list?drill=open&key=small_to_scale&format=xlsx"
+    rows = exported(path, ctx, client, app, tmp_path, url, ())
+    (row,) = [r for r in rows if r[1] == "杭州夜间立案有限公司"]
+    assert row[rows[0].index("发起时间")] == datetime(2026, 11, 30, 1, 30)

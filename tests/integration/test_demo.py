@@ -21,6 +21,7 @@ from workflows.demo.firms import generate_firms
 from workflows.demo.seed import DEMO_USERS, demo_logins, seed_demo
 from workflows.ladder import CASE_LABELS
 from workflows.policy import default_policy
+from workflows.rules.fields import clean_tags
 from workflows.rules.scale import ScaleBasis, scale_rule
 from workflows.rules.size_class import size_class_for
 from workflows.rules.uscc import validate_uscc
@@ -128,6 +129,13 @@ def test_industries_tags_statuses_and_labels_are_plausible(session):
     assert {f.status for f in firms} == {"active", "deregistered", "revoked", "moved_out"}
     assert any(f.abnormal for f in firms) and any(f.tech_sme for f in firms) and any(f.high_tech for f in firms)
     assert min(f.registered_on.year for f in firms) < 2005 and max(f.registered_on for f in firms) <= NOW.date()
+
+
+def test_every_firms_tags_are_stored_in_the_canonical_order(session):
+    """Out-of-order tags made a re-import of the app's own export "update" them, with an audit event each."""
+    firms = session.scalars(select(Firm)).all()
+    assert sum(len(f.tags) > 1 for f in firms) > 0  # the seed has firms with several tags to order
+    assert [f.tags for f in firms] == [clean_tags(list(f.tags)) for f in firms]
 
 
 def test_figures_put_scale_firms_over_their_line_and_some_small_ones_near_it(session):

@@ -17,7 +17,6 @@ from workflows.exporting import (
     clean_params,
     count_rows,
     iter_rows,
-    needs_csv,
     write_csv,
 )
 from workflows.firms import create_firm, put_indicators
@@ -173,5 +172,3 @@ def test_csv_money_is_plain_decimal(tmp_path):
     assert path.read_text(encoding="utf-8-sig").splitlines()[1] == "X,2025,1234567.50,,-3.25"
 
 
-def test_csv_beyond_a_sheet():
-    assert not needs_csv(1_048_575) and needs_csv(1_048_576)

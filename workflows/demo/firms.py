@@ -34,6 +34,7 @@ from workflows.demo.data import (
     YEARS,
 )
 from workflows.policy import default_policy
+from workflows.rules.fields import clean_tags
 from workflows.rules.scale import ScaleBasis, scale_rule
 from workflows.rules.size_class import classify_size
 from workflows.rules.uscc import CHARSET, make_uscc
@@ -123,7 +124,8 @@ class FirmGenerator:
             "stage": stage,
             "district_code": district,
             "industry": industry,
-            "tags": [tag for tag, p in tag_odds if rng.random() < p],
+            # In the order every other writer keeps (the import compares lists): a re-imported export is unchanged.
+            "tags": clean_tags([tag for tag, p in tag_odds if rng.random() < p]),
             "registered_on": registered_on,
             "status": status,
             "abnormal": abnormal,
