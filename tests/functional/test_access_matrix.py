@@ -176,6 +176,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/dashboard/pools"): Row("/api/v1/dashboard/pools", "401 403 200 200 200 200"),
     ("GET", "/api/v1/dashboard/trends"): Row("/api/v1/dashboard/trends", "401 403 200 200 200 200"),
     ("GET", "/api/v1/plans"): Row("/api/v1/plans", "401 403 200 200 200 200"),
+    # the API contract is public (tools load it without a token); its reference page is for anyone signed in
+    ("GET", "/api/v1/openapi.json"): Row("/api/v1/openapi.json", "200 200 200 200 200 200"),
+    ("GET", "/api-docs"): Row("/api-docs", "302 200 200 200 200 200"),
     ("GET", "/api/v1/campaigns"): Row("/api/v1/campaigns", "401 403 200 200 200 200"),
     ("GET", "/api/v1/campaigns/<int:year>"): Row("/api/v1/campaigns/{year}", "401 403 200 200 200 200"),
     ("GET", "/api/v1/campaigns/<int:year>/candidates"): Row("/api/v1/campaigns/{year}/candidates", "401 403 200 200 200 200"),
