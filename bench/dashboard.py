@@ -214,7 +214,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--raw-repeats", type=int, default=10)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--routes", default="", help="comma-separated route names (e.g. 'page'); all by default")
     args = parser.parse_args()
+    chosen = {r for r in args.routes.split(",") if r}
     os.environ["DATABASE_URL"] = args.url
     from models import db
     from pool import clock, create_app
@@ -234,6 +236,8 @@ def main() -> None:
     print(f"{'route':34}{'p50 ms':>9}{'p95 ms':>9}{'raw p95':>9}{'ratio':>7}", flush=True)
     results = []
     for name, route, user in ROUTES:
+        if chosen and name not in chosen:
+            continue
         client = logged_in[user]
         headers = token if route.startswith("/api/") else {}
         samples = []
