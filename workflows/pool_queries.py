@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import exists, false, func, select
 from sqlalchemy.orm import contains_eager, defaultload, selectinload
 
-from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, User
+from models import AnnualIndicator, AuditEvent, Firm, Pool, PoolMembership, PoolMemberTally, User
 from models.enums import CULTIVATION_LABELS, PoolLevel
 from workflows.errors import NotFound, ValidationFailed
 from workflows.membership import MEMBERSHIP, eligibility_reasons
@@ -156,8 +156,6 @@ def pool_sort_key(pool: Pool):
 def pool_fills(session) -> list[PoolFill]:
     """Every pool with its counts, in two grouped reads for all of them, not one per pool: the admitted from
     the member tally (migration 0016), the pending nominations from the members index (a few thousand)."""
-    from models import PoolMemberTally
-
     admitted = dict(session.execute(select(PoolMemberTally.pool_id, func.sum(PoolMemberTally.n))
                                     .group_by(PoolMemberTally.pool_id)).all())
     m = PoolMembership
