@@ -116,7 +116,7 @@ class Backend:
         env = {**os.environ, "DATABASE_URL": self.url(label), "APP_CONFIG": "default"}
         subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run([*FLASK, "users", "create", "bench", "--role", "city_staff", "--password-stdin"], cwd=ROOT,
-                       env=env, check=True, capture_output=True, input="bench-password\n", text=True)
+                       env=env, check=True, capture_output=True, input="hz-peiyu-perf-2026\n", text=True)
         return env
 
 
