@@ -2,5 +2,6 @@
 
 from config import config_from_env
 from pool import create_app
+from pool.serving import ready_to_serve
 
-app = create_app(config_from_env())
+app = ready_to_serve(create_app(config_from_env()))

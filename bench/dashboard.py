@@ -220,8 +220,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.url
     from models import db
     from pool import clock, create_app
+    from pool.serving import ready_to_serve
 
-    app = create_app()
+    app = ready_to_serve(create_app())  # as wsgi.py serves it
     app.config["WTF_CSRF_ENABLED"] = False  # the bench logs in with a plain POST
     logged_in, token = clients(app)
     with app.app_context():

@@ -145,6 +145,7 @@ def bench_reads(backend: Backend, n: int, only: set[str] | None, requests: int) 
     from bench.read_paths import PATHS
     from config import Config
     from pool import create_app
+    from pool.serving import ready_to_serve
 
     url = ensure_database(backend, n)
 
@@ -152,7 +153,7 @@ def bench_reads(backend: Backend, n: int, only: set[str] | None, requests: int) 
         SQLALCHEMY_DATABASE_URI = url
         WTF_CSRF_ENABLED = False
 
-    app = create_app(BenchConfig)
+    app = ready_to_serve(create_app(BenchConfig))  # as wsgi.py serves it
     timer = Timer(app, url, requests)
     print(f"  {'database':<10} {'path':<56} {'app p50':>8} {'app p95':>8} {'raw p50':>8} {'raw p95':>8}  (ms)")
     rows = []

@@ -264,6 +264,7 @@ def stop_server(server: subprocess.Popen) -> None:
 def bench_backend(backend: Backend, n: int, cycles: int, clients: int, workers: int) -> list[dict]:
     from config import Config
     from pool import create_app
+    from pool.serving import ready_to_serve
 
     url = build(backend, n)
     engine = create_engine(url)
@@ -272,7 +273,7 @@ def bench_backend(backend: Backend, n: int, cycles: int, clients: int, workers: 
         SQLALCHEMY_DATABASE_URI = url
         WTF_CSRF_ENABLED = False
 
-    app = create_app(BenchConfig)
+    app = ready_to_serve(create_app(BenchConfig))  # as wsgi.py serves it
     keys = tokens(app)
     rows, name = [], backend.name
     local = {login: Caller(token, app=app) for login, token in keys.items()}

@@ -6,8 +6,9 @@ stylesheet. Thin: validate the parameters, call `workflows.plans.dashboard.build
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user
 
 from models import District, db
@@ -46,7 +47,9 @@ def drill_url(**params) -> str | None:
     """The list behind a number, or None where the viewer may not list it (no link is drawn)."""
     if not may_list(params.get("district")):
         return None
-    return url_for("dashboard.drill", **{k: v for k, v in params.items() if v not in (None, "")})
+    if "drill_base" not in g:  # a page draws some 130 of these: route the path once, encode each query
+        g.drill_base = url_for("dashboard.drill")
+    return f"{g.drill_base}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
 
 
 @bp.route("/dashboard")
