@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -45,6 +45,9 @@ class PoolMembership(Base):
         # The pools panel's decisions per month and its endings, read from the index alone (0017).
         Index("ix_pool_memberships_decided", "decided_at", "state"),
         Index("ix_pool_memberships_ended", "ended_at", "state", "level", "end_reason"),
+        # The same for one district, by the district a membership counts for (0018).
+        Index("ix_pool_memberships_district_decided", "scope_district", "decided_at", "state"),
+        Index("ix_pool_memberships_district_ended", "scope_district", "ended_at", "state", "level", "end_reason"),
     )
     audit_type = "membership"
 
@@ -65,6 +68,10 @@ class PoolMembership(Base):
     ended_at: Mapped[datetime | None]
     state_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # `district_code` (below) in SQL, for reading a district's memberships by index: kept by the database's
+    # triggers on every write path (migration 0018), never set by the application.
+    scope_district: Mapped[str | None] = mapped_column(String(6), server_default=FetchedValue(),
+                                                      server_onupdate=FetchedValue())
 
     pool: Mapped[Pool] = relationship(lazy="joined")
     firm: Mapped[Firm] = relationship(lazy="joined")

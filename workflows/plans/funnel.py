@@ -108,6 +108,14 @@ def days_between(session, later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
+def _of_firms(scope: Scope, stmt):
+    """A statement over cases narrowed to the scope's firms; city-wide and unfiltered, no firm is looked up."""
+    if not scope.reads_firm:
+        return stmt
+    stmt = scope.firm_filters(stmt.join(Firm, Firm.id == UpgradeCase.firm_id))
+    return stmt.where(Firm.district_code == scope.district) if scope.district else stmt
+
+
 def waits(session, scope: Scope, start: date, end: date, now: datetime) -> dict:
     """Median days per (kind, state): stays that ended in the period, and the waits of the open cases now."""
     a, c = AuditEvent, UpgradeCase
@@ -115,19 +123,15 @@ def waits(session, scope: Scope, start: date, end: date, now: datetime) -> dict:
     steps = (select(a.subject_id, a.to_state, a.at,
                     func.lead(a.at, type_=a.at.type).over(partition_by=a.subject_id, order_by=(a.at, a.id)).label("left_at"))
              .where(a.subject_type == "case", a.to_state.is_not(None), changed).subquery("steps"))
-    stmt = scope.firm_filters(
-        select(c.kind, steps.c.to_state, days_between(session, steps.c.left_at, steps.c.at))
-        .join(c, c.id == steps.c.subject_id).join(Firm, Firm.id == c.firm_id)
-        .where(steps.c.left_at >= day_end(date.fromordinal(start.toordinal() - 1)), steps.c.left_at < day_end(end)))
-    if scope.district:
-        stmt = stmt.where(Firm.district_code == scope.district)
+    stmt = _of_firms(scope, select(c.kind, steps.c.to_state, days_between(session, steps.c.left_at, steps.c.at))
+                     .join(c, c.id == steps.c.subject_id)
+                     .where(steps.c.left_at >= day_end(date.fromordinal(start.toordinal() - 1)),
+                            steps.c.left_at < day_end(end)))
     ended: dict[tuple, list[float]] = defaultdict(list)
     for kind, state, days in session.execute(stmt):
         ended[(kind, state)].append(float(days))
-    open_stmt = scope.firm_filters(select(c.kind, c.state, days_between(session, literal(now, DateTime), c.state_entered_at))
-                                   .join(Firm, Firm.id == c.firm_id).where(c.is_open.is_(True)))
-    if scope.district:
-        open_stmt = open_stmt.where(Firm.district_code == scope.district)
+    open_stmt = _of_firms(scope, select(c.kind, c.state, days_between(session, literal(now, DateTime), c.state_entered_at))
+                          .where(c.is_open.is_(True)))
     waiting: dict[tuple, list[float]] = defaultdict(list)
     for kind, state, days in session.execute(open_stmt):
         waiting[(kind, state)].append(float(days))

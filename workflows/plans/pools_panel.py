@@ -12,10 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select
 
-from models import Firm, Flag, Pool, PoolMembership
-from models.enums import END_REASON_LABELS, FlagKind, PoolLevel
+from models import Firm, Flag, PoolMembership
+from models.enums import END_REASON_LABELS, FlagKind
 from workflows.plans.window import Scope, day_end
 from workflows.pool_queries import PoolFill, pool_fills
 
@@ -49,23 +49,16 @@ def _interval():
 
 def _grouped(scope: Scope, keys: list, *conditions):
     """(keys..., count) of the memberships meeting the conditions, per keys, within the scope; joined to their
-    firm only where the scope reads it. A district's view is its county pool's memberships and the city pool's
-    members among its firms: two statements, each read by its own index (as one OR, PostgreSQL looked up the
-    firm of every membership)."""
+    firm only where the scope reads it. A district's view is the memberships that count for it (its county
+    pool's, and the city pool's members among its firms: `PoolMembership.scope_district`, migration 0018), read
+    by the district's index range instead of a firm lookup per city member."""
     m = PoolMembership
-
-    def part(*where, firm: bool = False):
-        stmt = select(*keys).select_from(m)
-        if firm or scope.industry or scope.tag:
-            stmt = scope.firm_filters(stmt.join(Firm, Firm.id == m.firm_id))
-        return stmt.where(*conditions, *where)
-
-    if not scope.district:
-        return part().add_columns(func.count()).group_by(*keys)
-    county = part(m.pool_id.in_(select(Pool.id).where(Pool.district_code == scope.district)))
-    city = part(m.level == PoolLevel.CITY, Firm.district_code == scope.district, firm=True)
-    both = union_all(county, city).subquery("memberships")
-    return select(*both.c, func.count()).group_by(*both.c)
+    stmt = select(*keys).select_from(m)
+    if scope.industry or scope.tag:
+        stmt = scope.firm_filters(stmt.join(Firm, Firm.id == m.firm_id))
+    if scope.district:
+        stmt = stmt.where(m.scope_district == scope.district)
+    return stmt.where(*conditions).add_columns(func.count()).group_by(*keys)
 
 
 def decided_per_month(session, scope: Scope, start: date, end: date) -> list[dict]:

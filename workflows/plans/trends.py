@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Integer, delete, func, insert, literal, or_, select, union_all
 
-from models import District, Firm, Flag, MetricSnapshot, Plan, Pool, PoolMembership, UpgradeCase
+from models import District, Firm, Flag, MetricSnapshot, Plan, PlanMetric, Pool, PoolMembership, UpgradeCase
 from models.enums import FirmStatus
 from workflows.checks.metrics import CITY, METRIC_LABELS, METRICS
 from workflows.plans.funnel import SOURCE_RUNG
@@ -26,10 +26,12 @@ PLAN_PREFIX = "plan."
 def trend_labels(session) -> dict[str, str]:
     """Every name a trend can be asked for, with its label: the snapshot's metrics and the plans' counts."""
     labels = dict(METRIC_LABELS)
-    for plan in session.scalars(select(Plan).order_by(Plan.starts_on)):
-        for m in plan.metrics:
-            if m.kind == "computed" and not COMPUTED[m.key].rate:
-                labels[PLAN_PREFIX + m.key] = m.label
+    rows = session.execute(select(PlanMetric.key, PlanMetric.label).join(Plan, Plan.id == PlanMetric.plan_id)
+                           .where(PlanMetric.kind == "computed")
+                           .order_by(Plan.starts_on, Plan.id, PlanMetric.sort_order, PlanMetric.id))
+    for key, label in rows:  # one statement (every page view asks): a later plan's label wins
+        if not COMPUTED[key].rate:
+            labels[PLAN_PREFIX + key] = label
     return labels
 
 

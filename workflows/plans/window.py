@@ -39,6 +39,12 @@ class Scope:
             stmt = stmt.where(cast(Firm.tags, String).like(f'%"{self.tag}"%'))
         return stmt
 
+    @property
+    def reads_firm(self) -> bool:
+        """Whether the scope filters on a firm's own columns: where it does not, a count over cases or
+        memberships need not look up each one's firm."""
+        return bool(self.district or self.industry or self.tag)
+
     def without_district(self) -> Scope:
         return replace(self, district=None)
 
