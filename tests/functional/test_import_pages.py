@@ -229,7 +229,7 @@ def test_imported_figures_show_on_the_timeline_as_created_by_the_run(client, ses
     login(client, "city")
     code = uscc()
     run_of(session, upload(client, csv_file(firm_line(code))))
-    header = "统一社会信用代码,年度,营业收入,纳税总额"
+    header = "统一社会信用代码,年度,营业收入（万元）,纳税总额（万元）"
     figures = run_of(session, upload(client, csv_file(f"{code},2025,120,3", header=header), name="统计.csv",
                                      kind="indicators"))
     run_of(session, upload(client, csv_file(f"{code},2025,150,", header=header), name="更正.csv", kind="indicators"))
