@@ -82,7 +82,8 @@ def test_status_endpoint(client, session, users, uploads):
     state = client.get(f"/imports/{run.id}/status").get_json()
     assert state["status"] == "succeeded" and state["status_label"] == "已完成" and state["finished"] is True
     assert state["inserted"] == 1 and state["rows_total"] == 1 and state["percent"] == 100
-    assert state["report_url"] is None and state["page_url"] == f"/imports/{run.id}"
+    assert state["page_url"] == f"/imports/{run.id}"
+    assert state["report_url"] == f"/imports/{run.id}/report.xlsx"  # a CSV's notice: its figures are as shown
 
 
 def test_a_bad_row_refuses_the_file_and_reports_it(client, session, users, uploads):
@@ -110,7 +111,7 @@ def test_a_changed_legal_form_is_shown_as_a_notice(client, session, users, uploa
     run = run_of(session, upload(client, csv_file(firm_line(code, form="股份有限公司"))))
     assert run.status == "succeeded" and run.updated == 1
     html = page(client, f"/imports/{run.id}")
-    assert "提示（已写入，请核实）" in html and 'id="notices"' in html and 'id="problems"' not in html
+    assert "提示（请阅读：跳过的行、忽略的列等）" in html and 'id="notices"' in html and 'id="problems"' not in html
     assert "组织形式" in html[html.index('id="notices"'):]
     assert 'id="report-download"' in html
 
@@ -133,7 +134,8 @@ def test_a_file_of_another_kind_is_refused_by_its_headers(client, session, users
     login(client, "city")
     run = run_of(session, upload(client, csv_file(firm_line()), kind="indicators"))
     assert run.status == "refused" and firm_count(session) == 0
-    assert "无法识别的列" in page(client, f"/imports/{run.id}")
+    html = page(client, f"/imports/{run.id}")
+    assert "缺少必需的列：年度（文件中未识别的列：企业名称、组织形式" in html
 
 
 def test_officer_rows_of_another_district_are_refused(client, session, users, uploads):
@@ -159,8 +161,8 @@ def test_a_file_over_the_limit_is_refused_with_413(client, session, users, uploa
 
 
 @pytest.mark.parametrize("name,message", [
-    ("企业.xls", "只接受 .xlsx（Excel 工作簿）或 .csv 文件"),
-    ("企业.txt", "只接受 .xlsx（Excel 工作簿）或 .csv 文件"),
+    ("企业.numbers", "只接受 .xlsx（Excel 工作簿）、.xls、.ods（WPS/LibreOffice 表格）或 .csv 文件"),
+    ("企业.txt", "只接受 .xlsx（Excel 工作簿）、.xls、.ods（WPS/LibreOffice 表格）或 .csv 文件"),
     ("", "请选择要导入的文件"),
 ])
 def test_wrong_or_missing_file_is_refused(client, session, users, uploads, name, message):
