@@ -135,7 +135,7 @@ def test_a_file_of_another_kind_is_refused_by_its_headers(client, session, users
     run = run_of(session, upload(client, csv_file(firm_line()), kind="indicators"))
     assert run.status == "refused" and firm_count(session) == 0
     html = page(client, f"/imports/{run.id}")
-    assert "缺少必需的列：年度（文件中未识别的列：企业名称、组织形式" in html
+    assert "缺少必需的列：年度（文件中未识别的列：组织形式" in html
 
 
 def test_officer_rows_of_another_district_are_refused(client, session, users, uploads):
