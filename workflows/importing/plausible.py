@@ -14,6 +14,8 @@ file without 从业人员 is not compared with stored figures (another year's st
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from workflows.importing.cells import shown
 from workflows.importing.columns import HeaderMap
 from workflows.importing.dialect import Sql
@@ -24,6 +26,7 @@ from workflows.policy import default_policy
 
 WARNED = ("有{n}行的数值明显不合理（见报告“警告”），整份文件未写入：请核对金额单位等；"
           "核实无误的，可勾选“仅导入无误的行”（命令行加 --partial）后重新导入，这些行将照常写入")
+CENT = Decimal("0.01")
 PARTIAL_HINT = "核实无误的，可勾选“仅导入无误的行”（命令行加 --partial）导入"
 
 
@@ -54,7 +57,7 @@ def plausibility_warnings(sql: Sql, staging: Staging, headers: dict[str, str]) -
             sectors[industry] = (sector.key, sector.label_zh)
         key, label = sectors[industry]
         bound = settings.revenue_bound(key)
-        revenue = as_decimal(revenue)
+        revenue = as_decimal(revenue).quantize(CENT)  # a float on SQLite: shown as PostgreSQL shows it
         per = revenue / employees
         if per > bound:
             warnings.append((line, headers["revenue"], f"{revenue:f}", (
