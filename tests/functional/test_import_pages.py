@@ -14,8 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import PASSWORD, SHANGCHENG, XIHU, uscc
-from tests.functional.imports import csv_file, firm_count, firm_line, no_runs, run_of, upload
+from tests.functional.imports import HEADER, csv_file, firm_count, firm_line, no_runs, run_of, upload
 from tests.functional.pages import login, page
+from tests.import_files import write_ods
 
 pytestmark = pytest.mark.committed_db  # the runs execute in an app context, session and (in production) connection of their own
 
@@ -243,3 +244,20 @@ def test_imported_figures_show_on_the_timeline_as_created_by_the_run(client, ses
     assert f'data-event="import-{figures.id}"' in html
     updated = html[html.index('data-action="indicators_update"'):html.index('data-action="indicators_create"')]
     assert '<span class="old">120.00</span> → <span class="new">150.00</span>' in updated
+
+
+def test_an_ods_file_is_accepted_and_its_skipped_rows_shown(client, session, users, uploads, tmp_path):
+    """.ods (WPS, LibreOffice) is offered by the file input and read; a title row and a hidden row are notices."""
+    login(client, "city")
+    html = page(client, "/imports/")
+    assert 'accept=".xlsx,.ods,.xls,.csv"' in html
+    shown, hidden = uscc(), uscc()
+    rows = [["杭州市西湖区企业名录"], HEADER.split(","),
+            firm_line(shown).split(","), firm_line(hidden).split(",")]
+    ods = write_ods(tmp_path / "名录.ods", rows, hidden={4: "filter"})
+    run = run_of(session, upload(client, ods.read_bytes(), name="名录.ods"))
+    assert run.status == "succeeded" and run.inserted == 1 and firm_count(session) == 1
+    assert Path(run.stored_path).suffix == ".ods"
+    notices = page(client, f"/imports/{run.id}")
+    notices = notices[notices.index('id="notices"'):]
+    assert "杭州市西湖区企业名录" in notices and "被隐藏" in notices and hidden in notices
