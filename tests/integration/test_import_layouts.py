@@ -156,3 +156,14 @@ def test_xls_fixture_with_a_title_row_and_a_serial_column(session, users, now):
     listed = notes(run)
     assert listed[0][:3] == (None, None, None) and ".xls" in listed[0][3]  # hidden rows cannot be told
     assert [n[1] for n in listed if n[0] == 3] == ["序号", "备注"] and listed[1][0] == 1
+
+
+def test_worker_processes_find_the_same_header_and_skip_the_same_rows(session, users, now, tmp_path, monkeypatch):
+    from workflows.importing import batches
+
+    monkeypatch.setattr(batches, "PARALLEL_MIN_BYTES", 0)  # a large file's path: rows checked in workers
+    a, b = code(), code()
+    rows = [[TITLE], ["序号", *FIRM_HEADER], [1, *firm_row(a)], [2, *firm_row(b)], ["合计", "", "", "", "", "", "", ""]]
+    run = run_import(session, users["city"], book(tmp_path / "w.xlsx", rows, hidden=(4,)), now=now)
+    assert counts(run) == (ImportStatus.SUCCEEDED, 1, 1, 0, 0, 0) and a in stored(session)
+    assert [n[0] for n in notes(run)] == [1, 2, 4, 5]

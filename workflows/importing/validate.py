@@ -254,7 +254,9 @@ class RowValidator:
             surplus = self._surplus(line, values)
             if surplus:
                 given, problems = True, (problems or []) + surplus
-        if not given:
+        if not given:  # blank where the layout reads (a 合计 may stand in an ignored column such as 序号)
+            if _is_totals(values):
+                return None, [Problem(line, "", _first_text(values), TOTALS_NOTICE, "notice")]
             return None, None
         if problems:
             if _is_totals(values):
