@@ -19,7 +19,7 @@ from workflows.importing import execute_import, file_sha256
 from workflows.rules.uscc import make_uscc
 
 FIRM_HEADER = ["统一社会信用代码", "企业名称", "组织形式", "所属区县", "行业代码", "成立日期", "登记状态"]
-INDICATOR_HEADER = ["统一社会信用代码", "年度", "营业收入", "纳税总额", "利润总额", "从业人员", "资产总额"]
+INDICATOR_HEADER = ["统一社会信用代码", "年度", "营业收入（万元）", "纳税总额（万元）", "利润总额（万元）", "从业人员", "资产总额（万元）"]
 STATUS_HEADER = ["统一社会信用代码", "状态或标记", "生效日期", "来源"]
 TODAY = date(2026, 11, 30)  # tests.factories.NOW in Hangzhou
 _serial = itertools.count(1)
@@ -103,3 +103,48 @@ def run_import(session, actor, path, kind="firms", *, now, progress=None, **opti
 
 def counts(run) -> tuple:
     return run.status, run.rows_total, run.inserted, run.updated, run.unchanged, run.rejected
+
+
+_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def write_ods(path: Path, rows, *, hidden: dict[int, str] | None = None, spans: dict[int, int] | None = None) -> Path:
+    """An OpenDocument spreadsheet as LibreOffice saves one, built by hand (a zip: mimetype first and stored,
+    content.xml, the manifest). `rows` from row 1 (None: an empty cell); `hidden`: {row: "collapse" (hidden
+    by hand) or "filter" (an autofilter's)}; `spans`: {row: columns its first cell is merged across}."""
+    from xml.sax.saxutils import escape
+
+    hidden, spans = hidden or {}, spans or {}
+    body = []
+    for number, row in enumerate(rows, start=1):
+        visibility = f' table:visibility="{hidden[number]}"' if number in hidden else ""
+        cells = []
+        for index, value in enumerate(row):
+            span = f' table:number-columns-spanned="{spans[number]}"' if index == 0 and number in spans else ""
+            if value is None:
+                cells.append(f"<table:table-cell{span}/>")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                cells.append(f'<table:table-cell{span} office:value-type="float" office:value="{value}">'
+                             f"<text:p>{value}</text:p></table:table-cell>")
+            else:
+                cells.append(f'<table:table-cell{span} office:value-type="string"><text:p>{escape(str(value))}'
+                             "</text:p></table:table-cell>")
+            if index == 0 and number in spans:
+                cells += ["<table:covered-table-cell/>"] * (spans[number] - 1)
+                break
+        body.append(f"<table:table-row{visibility}>{''.join(cells)}</table:table-row>")
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="数据">'
+               f'{"".join(body)}</table:table></office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return path

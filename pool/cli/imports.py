@@ -34,7 +34,7 @@ from workflows.importing import can_import, execute_import, file_sha256, mark_fa
 from workflows.permissions import scope_district
 from workflows.users import get_user
 
-import_cli = AppGroup("import", help="导入企业登记信息、年度指标、状态变更（.xlsx 或 .csv）")
+import_cli = AppGroup("import", help="导入企业登记信息、年度指标、状态变更（.xlsx、.xls、.ods 或 .csv）")
 imports_cli = AppGroup("imports", help="导入记录维护")
 
 EXIT_CODES = {ImportStatus.SUCCEEDED: 0, ImportStatus.REFUSED: 1, ImportStatus.FAILED: 1, ImportStatus.PARTIAL: 2}
@@ -48,7 +48,8 @@ def _import_command(kind: str):
     @import_cli.command(kind, help=KIND_HELP[kind])
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--as", "username", required=True, help="以该用户的身份和权限范围导入")
-    @click.option("--partial", is_flag=True, help="只写入无误的行，其余列入问题报告（默认：有任何问题则全部不写入）")
+    @click.option("--partial", is_flag=True, help="只写入无误的行，其余列入问题报告；有警告（数值可疑）的行核实后也写入"
+                                                "（默认：有任何问题或警告则全部不写入）")
     @click.option("--dry-run", is_flag=True, help="只校验并统计将新增、更新的行数，不写入")
     @click.option("--report", "report", type=click.Path(dir_okay=False), help="问题报告（.xlsx）的保存位置")
     @click.option("--unit", type=click.Choice(["wan", "yuan"]), default="wan", show_default=True,
@@ -145,7 +146,7 @@ def _show_problems(path: str) -> None:
     except (OSError, ValueError):
         return
     try:
-        for title, label in (("问题", "问题"), ("提示", "提示")):
+        for title, label in (("问题", "问题"), ("警告", "警告"), ("提示", "提示")):
             if title not in book.sheetnames:
                 continue
             rows = book[title].iter_rows(min_row=2, max_row=SHOWN_PROBLEMS + 1, values_only=True)

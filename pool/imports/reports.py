@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 log = logging.getLogger(__name__)
 
 NOTICES = "提示"
+WARNINGS = "警告"
 # The report's header for each shown column, with the other spellings it may use.
 HEADERS = {
     "line": ("行号", "行", "所在行"),
@@ -71,12 +72,13 @@ def _read_sheet(sheet, limit: int) -> list[Problem] | None:
 @dataclass(frozen=True)
 class Report:
     problems: list[Problem]  # rows not written (or, without "仅导入无误的行", the reasons nothing was)
-    notices: list[Problem]  # written, but an officer should look (a changed 组织形式)
+    notices: list[Problem]  # written, but an officer should look (a changed 组织形式, rows skipped, columns ignored)
+    warnings: list[Problem] = ()  # implausible figures: refused unless imported with 仅导入无误的行
 
 
 def read_report(path: str | None, limit: int) -> Report | None:
     """Up to `limit` problems (first sheet, 问题) and notices (sheet 提示), in the report's order; None when
-    the report cannot be read."""
+    the report cannot be read. Warnings (sheet 警告) likewise."""
     if not path:
         return None
     try:
@@ -87,8 +89,9 @@ def read_report(path: str | None, limit: int) -> Report | None:
     try:
         problems = _read_sheet(workbook.worksheets[0], limit)
         notices = _read_sheet(workbook[NOTICES], limit) if NOTICES in workbook.sheetnames else []
+        warnings = _read_sheet(workbook[WARNINGS], limit) if WARNINGS in workbook.sheetnames else []
     finally:
         workbook.close()
     if problems is None:
         return None
-    return Report(problems, notices or [])
+    return Report(problems, notices or [], warnings or [])

@@ -26,7 +26,7 @@ from pool import clock
 from pool.auth.views import requires
 from pool.exports.xlsx import XLSX_MIMETYPE, content_disposition
 from pool.imports import runner
-from pool.imports.forms import KIND_LABELS, UNIT_LABELS, UploadForm
+from pool.imports.forms import ACCEPT, KIND_LABELS, UNIT_LABELS, UploadForm
 from pool.imports.reports import read_report
 from pool.imports.uploads import display_name, install_size_limit, limit_bytes, limit_text, store_upload
 from pool.scheduler.claims import dispatch
@@ -80,7 +80,7 @@ def index():
     runs = db.session.scalars(visible_runs().order_by(ImportRun.id.desc()).limit(RECENT_RUNS)).all()
     return render_template(
         "imports/index.html", form=form, runs=runs, kind_labels=KIND_LABELS, status_labels=IMPORT_STATUS_LABELS,
-        limit=limit_text(current_app), officer=is_scoped(current_user),
+        limit=limit_text(current_app), officer=is_scoped(current_user), accept=ACCEPT,
     ), 400 if form.errors else 200
 
 

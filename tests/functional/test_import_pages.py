@@ -14,8 +14,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import PASSWORD, SHANGCHENG, XIHU, uscc
-from tests.functional.imports import csv_file, firm_count, firm_line, no_runs, run_of, upload
+from tests.functional.imports import HEADER, csv_file, firm_count, firm_line, no_runs, run_of, upload
 from tests.functional.pages import login, page
+from tests.import_files import write_ods
 
 pytestmark = pytest.mark.committed_db  # the runs execute in an app context, session and (in production) connection of their own
 
@@ -82,7 +83,8 @@ def test_status_endpoint(client, session, users, uploads):
     state = client.get(f"/imports/{run.id}/status").get_json()
     assert state["status"] == "succeeded" and state["status_label"] == "已完成" and state["finished"] is True
     assert state["inserted"] == 1 and state["rows_total"] == 1 and state["percent"] == 100
-    assert state["report_url"] is None and state["page_url"] == f"/imports/{run.id}"
+    assert state["page_url"] == f"/imports/{run.id}"
+    assert state["report_url"] == f"/imports/{run.id}/report.xlsx"  # a CSV's notice: its figures are as shown
 
 
 def test_a_bad_row_refuses_the_file_and_reports_it(client, session, users, uploads):
@@ -110,7 +112,7 @@ def test_a_changed_legal_form_is_shown_as_a_notice(client, session, users, uploa
     run = run_of(session, upload(client, csv_file(firm_line(code, form="股份有限公司"))))
     assert run.status == "succeeded" and run.updated == 1
     html = page(client, f"/imports/{run.id}")
-    assert "提示（已写入，请核实）" in html and 'id="notices"' in html and 'id="problems"' not in html
+    assert "提示（请阅读：跳过的行、忽略的列等）" in html and 'id="notices"' in html and 'id="problems"' not in html
     assert "组织形式" in html[html.index('id="notices"'):]
     assert 'id="report-download"' in html
 
@@ -133,7 +135,8 @@ def test_a_file_of_another_kind_is_refused_by_its_headers(client, session, users
     login(client, "city")
     run = run_of(session, upload(client, csv_file(firm_line()), kind="indicators"))
     assert run.status == "refused" and firm_count(session) == 0
-    assert "无法识别的列" in page(client, f"/imports/{run.id}")
+    html = page(client, f"/imports/{run.id}")
+    assert "缺少必需的列：年度（文件中未识别的列：组织形式" in html
 
 
 def test_officer_rows_of_another_district_are_refused(client, session, users, uploads):
@@ -159,8 +162,8 @@ def test_a_file_over_the_limit_is_refused_with_413(client, session, users, uploa
 
 
 @pytest.mark.parametrize("name,message", [
-    ("企业.xls", "只接受 .xlsx（Excel 工作簿）或 .csv 文件"),
-    ("企业.txt", "只接受 .xlsx（Excel 工作簿）或 .csv 文件"),
+    ("企业.numbers", "只接受 .xlsx（Excel 工作簿）、.xls、.ods（WPS/LibreOffice 表格）或 .csv 文件"),
+    ("企业.txt", "只接受 .xlsx（Excel 工作簿）、.xls、.ods（WPS/LibreOffice 表格）或 .csv 文件"),
     ("", "请选择要导入的文件"),
 ])
 def test_wrong_or_missing_file_is_refused(client, session, users, uploads, name, message):
@@ -229,7 +232,7 @@ def test_imported_figures_show_on_the_timeline_as_created_by_the_run(client, ses
     login(client, "city")
     code = uscc()
     run_of(session, upload(client, csv_file(firm_line(code))))
-    header = "统一社会信用代码,年度,营业收入,纳税总额"
+    header = "统一社会信用代码,年度,营业收入（万元）,纳税总额（万元）"
     figures = run_of(session, upload(client, csv_file(f"{code},2025,120,3", header=header), name="统计.csv",
                                      kind="indicators"))
     run_of(session, upload(client, csv_file(f"{code},2025,150,", header=header), name="更正.csv", kind="indicators"))
@@ -241,3 +244,20 @@ def test_imported_figures_show_on_the_timeline_as_created_by_the_run(client, ses
     assert f'data-event="import-{figures.id}"' in html
     updated = html[html.index('data-action="indicators_update"'):html.index('data-action="indicators_create"')]
     assert '<span class="old">120.00</span> → <span class="new">150.00</span>' in updated
+
+
+def test_an_ods_file_is_accepted_and_its_skipped_rows_shown(client, session, users, uploads, tmp_path):
+    """.ods (WPS, LibreOffice) is offered by the file input and read; a title row and a hidden row are notices."""
+    login(client, "city")
+    html = page(client, "/imports/")
+    assert 'accept=".xlsx,.ods,.xls,.csv"' in html
+    shown, hidden = uscc(), uscc()
+    rows = [["杭州市西湖区企业名录"], HEADER.split(","),
+            firm_line(shown).split(","), firm_line(hidden).split(",")]
+    ods = write_ods(tmp_path / "名录.ods", rows, hidden={4: "filter"})
+    run = run_of(session, upload(client, ods.read_bytes(), name="名录.ods"))
+    assert run.status == "succeeded" and run.inserted == 1 and firm_count(session) == 1
+    assert Path(run.stored_path).suffix == ".ods"
+    notices = page(client, f"/imports/{run.id}")
+    notices = notices[notices.index('id="notices"'):]
+    assert "杭州市西湖区企业名录" in notices and "被隐藏" in notices and hidden in notices

@@ -23,6 +23,7 @@ from tests.import_files import (
 )
 from workflows.errors import NotPermitted
 from workflows.importing import execute_import
+from workflows.importing.readers import CSV_NOTICE
 from workflows.queries import firm_history
 
 
@@ -57,7 +58,8 @@ def test_new_firms_are_created_with_stage_from_legal_form_and_audited(session, u
     path = write_csv(tmp_path / "f.csv", FIRM_HEADER + ["高新技术企业"],
                      [firm_row(a, form="股份有限公司") + ["是"], firm_row(b, form="个体工商户", district="下城区") + [""]])
     run = run_import(session, users["city"], path, now=now)
-    assert counts(run) == (ImportStatus.SUCCEEDED, 2, 2, 0, 0, 0) and run.report_path is None
+    assert counts(run) == (ImportStatus.SUCCEEDED, 2, 2, 0, 0, 0)
+    assert [n[3] for n in report_rows(run.report_path, "提示")] == [CSV_NOTICE]  # a CSV's only notice
     made = firms(session)
     assert (made[a].stage, made[a].high_tech, made[a].district_code) == ("joint_stock", True, "330106")
     assert (made[b].stage, made[b].high_tech, made[b].district_code) == ("individual", False, "330105")
@@ -98,7 +100,7 @@ def test_changes_are_audited_with_old_and_new_values_and_the_stage_never_moves(s
     assert (deregistered.subject_id, deregistered.evidence) == (made[codes[1]].id, {
         "change": "deregister", "effective_on": TODAY.isoformat(), "source": "导入文件“v2.csv”",
         "changes": {"status": ["active", "deregistered"]}, "import_run": run.id, "line": 3})
-    [notice] = report_rows(run.report_path, "提示")
+    [notice] = [n for n in report_rows(run.report_path, "提示") if n[0]]
     assert notice[0] == 2 and notice[1] == "组织形式" and "阶段未改变" in notice[3]
     assert report_rows(run.report_path) == []
 
@@ -173,7 +175,7 @@ def test_xlsx_end_to_end(session, users, now, tmp_path):
 
 @pytest.mark.parametrize("header, message", [
     (["统一社会信用代码", "企业名称"], "缺少必需的列：组织形式、所属区县、行业代码、成立日期、登记状态"),
-    ([*FIRM_HEADER, "法人"], "无法识别的列：法人"),
+    (["统一社会信用代码", "企业名字", *FIRM_HEADER[2:], "法人"], "缺少必需的列：企业名称（文件中未识别的列：企业名字、法人"),
 ])
 def test_wrong_headers_refuse_the_file_with_a_report(session, users, now, tmp_path, header, message):
     run = run_import(session, users["city"], write_csv(tmp_path / "h.csv", header, []), now=now)
@@ -253,7 +255,7 @@ def test_indicators_upsert_recompute_size_class_and_audit(session, users, now, t
         "revenue": [None, "50.00"], "tax": [None, "1.00"], "profit": [None, "-2.00"], "employees": [None, 5],
         "total_assets": [None, "100.00"]}
     # a tax-system file: only 纳税总额; the other figures stay, the change is audited with old and new
-    tax = write_csv(tmp_path / "t.csv", ["统一社会信用代码", "年度", "纳税总额"], [[codes[0], "2025", "3.5"]])
+    tax = write_csv(tmp_path / "t.csv", ["统一社会信用代码", "年度", "纳税总额（万元）"], [[codes[0], "2025", "3.5"]])
     run = run_import(session, users["city"], tax, "indicators", now=now)
     assert counts(run) == (ImportStatus.SUCCEEDED, 1, 0, 1, 0, 0)
     row = session.scalar(select(AnnualIndicator).filter_by(firm_id=made[codes[0]].id, year=2025))
@@ -290,12 +292,12 @@ def test_an_older_year_or_a_figure_not_read_by_size_class_does_not_resize(sessio
     firm.size_class = "large"  # a stale class: a needless 划型 would put it back to micro
     session.flush()
     older = write_csv(tmp_path / "b.csv", INDICATOR_HEADER, [[codes[2], "2023", "9000", "", "", "400", "9000"]])
-    tax = write_csv(tmp_path / "c.csv", ["统一社会信用代码", "年度", "纳税总额"], [[codes[2], "2025", "2"]])
+    tax = write_csv(tmp_path / "c.csv", ["统一社会信用代码", "年度", "纳税总额（万元）"], [[codes[2], "2025", "2"]])
     for path in (older, tax):
         run = run_import(session, users["city"], path, "indicators", now=now)
         assert run.status == ImportStatus.SUCCEEDED
     assert firms(session)[codes[2]].size_class == "large"
-    revenue = write_csv(tmp_path / "d.csv", ["统一社会信用代码", "年度", "营业收入"], [[codes[2], "2025", "31"]])
+    revenue = write_csv(tmp_path / "d.csv", ["统一社会信用代码", "年度", "营业收入（万元）"], [[codes[2], "2025", "31"]])
     run_import(session, users["city"], revenue, "indicators", now=now)
     assert firms(session)[codes[2]].size_class == "micro"
 

@@ -40,7 +40,7 @@ def messages(result) -> dict[str, str]:
 
 
 def test_headers_in_any_order_chinese_or_english_with_units():
-    header = ["年度", "uscc", "营业收入（万元）", "从业人员(人)", " 利润总额 "]
+    header = ["年度", "uscc", "营业收入（万元）", "从业人员(人)", " 利润总额(万元) "]
     mapped = resolve_header(INDICATORS, header)
     assert not mapped.problems
     assert [(i, c.field) for i, c, _w in mapped.columns] == [(0, "year"), (1, "uscc"), (2, "revenue"),
@@ -50,8 +50,8 @@ def test_headers_in_any_order_chinese_or_english_with_units():
 def test_wrong_and_missing_headers_are_named():
     mapped = resolve_header(FIRMS, ["统一社会信用代码", "企业名字", "组织形式", "区县", "行业代码", "登记状态", "备注"])
     text = " ".join(m for _c, m in mapped.problems)
-    assert "无法识别的列：企业名字、备注" in text
-    assert "缺少必需的列：企业名称、成立日期" in text
+    assert "缺少必需的列：企业名称、成立日期（文件中未识别的列：企业名字、备注" in text
+    assert [written for _i, written, _why in mapped.ignored] == ["企业名字", "备注"]
 
 
 def test_a_column_twice_and_a_unit_that_disagrees():
@@ -175,8 +175,8 @@ def test_indicator_figures_negative_profit_allowed_nothing_else():
     assert clean[4] is None and Decimal(clean[5]) == Decimal("-12.5") and clean[6] == 30
     assert Decimal(clean[9]) == Decimal("2000") and len(clean) == 11  # no creation evidence: rows point at their run
     problems = messages(check(3, [uscc, "2025", "-5", "abc", "1", "3.5", "-1"]))
-    assert problems["营业收入"] == "不能为负数" and problems["资产总额"] == "不能为负数"
-    assert "应为数字（万元），而不是“abc”" in problems["纳税总额"]
+    assert problems["营业收入（万元）"] == "不能为负数" and problems["资产总额（万元）"] == "不能为负数"
+    assert "应为数字（万元），而不是“abc”" in problems["纳税总额（万元）"]
     assert "应为非负整数" in problems["从业人员"]
 
 
@@ -187,7 +187,7 @@ def test_year_range(year, message):
 
 
 def test_money_in_yuan_becomes_wan():
-    check = validator(INDICATORS, ["统一社会信用代码", "年度", "营业收入（元）", "利润总额"], unit="yuan")
+    check = validator(INDICATORS, ["统一社会信用代码", "年度", "营业收入（元）", "利润总额（元）"], unit="yuan")
     clean, _ = check(2, [code(), 2025, "12345678", "-5000"])
     assert clean[3] == Decimal("1234.57") and clean[5] == Decimal("-0.50")
     assert "应为数字（元）" in messages(check(3, [code(), 2025, "十万", ""]))["营业收入（元）"]

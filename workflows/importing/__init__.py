@@ -1,7 +1,10 @@
-"""Importing firm registrations, annual figures and status feeds from .xlsx / .csv files (DESIGN §9).
+"""Importing firm registrations, annual figures and status feeds from .xlsx / .ods / .xls / .csv files (DESIGN §9).
 
 Plain Python, no Flask. The entry point is `execute_import` (run.py); the column layouts and the
-downloadable template are in columns.py; readers.py streams files; validate.py checks one row;
+downloadable template are in columns.py; readers.py opens a file by its format (read_xlsx.py,
+read_calamine.py, read_csv.py) and table.py finds the header below any title rows; validate.py checks one
+row (cells normalised, totals rows skipped); plausible.py adds the file's notices and the warnings about
+implausible figures; settings.py reads the imports' policy data (registry wordings, bounds);
 staging.py, checks.py and the per-kind writers check and write set-wise in SQL; report.py writes the
 rejection report. See run.py for the contract with callers (CLI, upload page, background runner).
 """

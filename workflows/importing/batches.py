@@ -23,10 +23,11 @@ import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from workflows.importing.columns import LAYOUTS, resolve_header
-from workflows.importing.readers import FileProblem, Table, open_table
+from workflows.importing.columns import LAYOUTS, looks_like_header, resolve_header
+from workflows.importing.readers import FileProblem, Table, is_blank, open_table
 from workflows.importing.validate import Context, RowValidator
 
 BLOCK = 5_000
@@ -37,8 +38,8 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024  # about 100,000 rows of a CSV; below that
 @dataclass
 class Batch:
     rows: list[tuple]  # staging tuples of valid rows
-    problems: list[tuple]  # (line, column, value, message)
-    count: int  # non-blank rows read
+    problems: list[tuple]  # (line, column, value, message, severity)
+    count: int  # non-blank rows read (a skipped hidden or totals row is not one: it has a notice instead)
     fraction: float  # of the file read so far
 
 
@@ -56,14 +57,21 @@ def use_workers(path: Path) -> bool:
 def _in_process(table: Table, validate: RowValidator, *, worker: int = 0, workers: int = 1,
                 block: int = BLOCK) -> Iterator[Batch]:
     rows, problems, count = [], [], 0
+    hidden = table.hidden
     for line, values in table.rows:
         if workers > 1 and (line // block) % workers != worker:
             continue  # another worker's block
+        if line in hidden:
+            if not is_blank(values):
+                problems += validate.hidden(line, values)
+            continue
         clean, bad = validate(line, values)
         if clean is not None:
             rows.append(clean)
         elif bad:
             problems += bad
+            if bad[0].severity == "notice":
+                continue  # a totals row: skipped, said so
         else:
             continue  # a blank row keeps its number but is not a row of the import
         count += 1
@@ -141,7 +149,7 @@ def _work() -> None:
     try:
         path, kind, ctx, worker, workers, block = pickle.loads(sys.stdin.buffer.read())
         layout = LAYOUTS[kind]
-        with open_table(Path(path)) as table:
+        with open_table(Path(path), partial(looks_like_header, layout)) as table:
             validate = RowValidator(layout, resolve_header(layout, table.header, ctx.unit), ctx)
             for batch in _in_process(table, validate, worker=worker, workers=workers, block=block):
                 _send(out, "batch", batch)

@@ -1,5 +1,7 @@
 """What one spreadsheet cell may hold, read the way Chinese office files write it: a USCC Excel turned into a
-number, 2021/3/5 and 2021年3月5日 dates, 是/否, 企业类型 wording for 组织形式, district names, status words.
+number, 2021/3/5 and 2021年3月5日 dates, 是/否, 企业类型 wording for 组织形式, district names, status words
+(the registry's wordings are policy data: `[imports.registry_status]`, workflows/importing/settings.py),
+and numbers written with thousands separators (1,200 and, once NFKC has folded it, １，２００).
 
 Each reader returns the clean value or raises ValueError with the Chinese message the import report shows;
 the rules shared with the API and the pages stay in `workflows/rules/fields.py` and are called, not copied.
@@ -13,8 +15,9 @@ import re
 from datetime import date, datetime
 from functools import lru_cache
 
-from models.enums import LEGAL_FORM_STAGE, LEGAL_FORMS, STATUS_LABELS, TAG_LABELS, FirmStatus, IndustryTag
+from models.enums import LEGAL_FORM_STAGE, LEGAL_FORMS, TAG_LABELS, FirmStatus, IndustryTag
 from workflows.firm_status import SOURCE_MAX, STATUS_CHANGES
+from workflows.importing.settings import import_policy, status_key
 from workflows.rules.fields import clean_uscc
 from workflows.rules.text import visible
 
@@ -26,12 +29,12 @@ PLAIN_MONEY = re.compile(r"^-?\d{1,14}(\.\d{1,2})?$")  # what clean_money accept
 _SEPARATORS = re.compile(r"[、,，;；/\s]+")
 _BOOLS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False, "1": True, "0": False,
           "true": True, "false": False, "√": True, "×": False}
-_STATUS_WORDS = {**{label: code.value for code, label in STATUS_LABELS.items()},
-                 **{code.value: code.value for code in FirmStatus},
-                 "在业": "active", "在营": "active", "开业": "active", "在册": "active"}
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,200 or 1,234.56: commas every three digits
 _TAGS = {**{label: code.value for code, label in TAG_LABELS.items()}, **{t.value: t.value for t in IndustryTag}}
 _CHANGE_WORDS = {**{spec.label: code for code, spec in STATUS_CHANGES.items()},
                  **{code: code for code in STATUS_CHANGES}, "存续": "restore"}
+# A status feed may word a change as the registry words the state it leads to (存续（在营、开业、在册）).
+_CHANGE_TO = {spec.value.value: code for code, spec in STATUS_CHANGES.items() if isinstance(spec.value, FirmStatus)}
 # Registration systems write detailed 企业类型; the first rule that matches names the 组织形式.
 _LEGAL_FORM_RULES = (("股份有限公司", "股份有限公司"), ("有限责任公司", "有限责任公司"), ("有限公司", "有限责任公司"),
                      ("个体", "个体工商户"), ("个人独资", "个人独资企业"), ("合伙", "合伙企业"),
@@ -123,19 +126,26 @@ def clean_tags(raw) -> str:
     return json.dumps(sorted(codes))  # as SQLAlchemy's JSON type writes it, so equal lists compare equal
 
 
+def ungroup(text: str) -> str:
+    """The one reading of a number written with thousands separators: "1,200" -> "1200". Only commas every
+    three digits are separators; anything else ("1,2") is returned as written, for the cleaner to refuse."""
+    return text.replace(",", "") if "," in text and _GROUPED.match(text) else text
+
+
+@lru_cache(maxsize=256)
 def clean_status(raw) -> str:
-    text = cell_text(raw).replace(" ", "")
-    code = _STATUS_WORDS.get(text) or _STATUS_WORDS.get(text.lower())
-    if code is None and text.startswith("吊销"):
-        code = "revoked"  # 吊销，未注销
+    text = cell_text(raw)
+    code = import_policy().registry_status.get(status_key(text))
     if code is None:
-        raise ValueError(f"登记状态“{text}”无法识别，应为：存续、注销、吊销、迁出")
+        raise ValueError(f"登记状态“{text}”无法识别，应为：存续（在营、开业、在册）、注销、吊销（吊销，未注销）、迁出")
     return code
 
 
 def clean_change(raw) -> str:
     text = cell_text(raw).replace(" ", "").replace("　", "")
     code = _CHANGE_WORDS.get(text) or _CHANGE_WORDS.get(text.lower())
+    if code is None:
+        code = _CHANGE_TO.get(import_policy().registry_status.get(status_key(text)))
     for topic, mark, clear in (("经营异常", "mark_abnormal", "clear_abnormal"),
                                ("严重违法", "mark_violation", "clear_violation")):
         if code is None and topic in text:

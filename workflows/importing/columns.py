@@ -2,10 +2,16 @@
 
 Officers receive these files from the registration, statistics and tax systems, whose exports differ in
 column order and extras, so: headers are matched by name (Chinese, or the API's English field name),
-column order is free, full-width brackets and spaces are ignored, and a unit written in the header
-(“营业收入（万元）”) is checked against the chosen unit rather than silently trusted. A header the
-layout does not know is refused by name: a misspelt optional column would otherwise be ignored and
-the officer would believe it imported.
+column order is free, full-width brackets, spaces and invisible characters are ignored.
+
+Money needs its unit in the header. “营业收入（万元）” or “（元）” is checked against the chosen unit; a bare
+“营业收入” is refused (“请在表头注明单位（万元或元）”): yuan figures stored as 万元 are wrong by a factor of
+10,000 and nobody notices, so the header is not trusted blindly. The API's English names (revenue, tax …)
+are the API's fields, whose unit is 万元 (DESIGN §8).
+
+A header the layout does not know (序号, 备注, 联系电话, or the read-only columns of the app's own export,
+`Layout.derived`) is ignored and listed in the report as ignored: it is never read as data, and the
+officer sees that it was not imported (a misspelt optional column shows up there).
 
 A blank cell means "not given": an existing firm keeps its value, a new one gets the default. That is
 what a partial list (a tax file with only 纳税总额, an abnormal list marking only 是) needs.
@@ -14,11 +20,13 @@ what a partial list (a tax file with only 纳税总额, an abnormal list marking
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from workflows.rules.text import normalise_cell
 
 MONEY_UNITS = {"wan": "万元", "yuan": "元"}
 
@@ -51,6 +59,7 @@ class Layout:
     key: tuple[str, ...]  # what makes two rows of one file duplicates
     note: str = ""
     at_least_one: tuple[str, ...] = ()  # optional columns of which the file must carry one
+    derived: tuple[str, ...] = ()  # read-only columns the app's own export adds (workflows/exporting.py)
 
     def column(self, field: str) -> Column:
         return next(c for c in self.columns if c.field == field)
@@ -77,7 +86,8 @@ FIRMS = Layout("firms", "企业登记信息", (
     Column("serious_violation", "严重违法", "bool", False, ("严重违法失信",), _BOOL_NOTE, "否"),
     Column("tech_sme", "科技型中小企业", "bool", False, (), _BOOL_NOTE, "是"),
     Column("high_tech", "高新技术企业", "bool", False, ("高企",), _BOOL_NOTE, "否"),
-), key=("uscc",), note="按统一社会信用代码新增或更新；组织形式的后续变化会记录并提示核实，但不改变企业所处阶段。")
+), key=("uscc",), derived=("阶梯阶段", "企业划型"),
+    note="按统一社会信用代码新增或更新；组织形式的后续变化会记录并提示核实，但不改变企业所处阶段。")
 
 INDICATORS = Layout("indicators", "年度指标", (
     Column("uscc", "统一社会信用代码", "uscc", True, ("社会信用代码", "信用代码", "统一代码"),
@@ -92,7 +102,7 @@ INDICATORS = Layout("indicators", "年度指标", (
     Column("total_assets", "资产总额", "money", False, ("总资产",), "非负数", "2100"),
     Column("export", "出口额", "money", False, ("出口",), "非负数", "0"),
 ), key=("uscc", "year"), at_least_one=("revenue", "tax", "profit", "employees", "rd_expense", "rd_staff",
-                                      "total_assets", "export"),
+                                      "total_assets", "export"), derived=("企业名称", "所属区县"),
     note="按统一社会信用代码和年度新增或更新；导入后重新划型。空白单元格不会覆盖已有数值。")
 
 STATUS = Layout("status", "状态变更", (
@@ -109,18 +119,22 @@ STATUS = Layout("status", "状态变更", (
 
 LAYOUTS: dict[str, Layout] = {layout.kind: layout for layout in (FIRMS, INDICATORS, STATUS)}
 
-_UNIT_RE = re.compile(r"^(.+?)\((万元|元|人)\)$")
-_SPACES = re.compile(r"[\s\u3000]+")
+_UNIT_RE = re.compile(r"^(.+?)\((万元|万|元|人)\)$")
+_SPACES = re.compile(r"\s+")
+IGNORED = "该列不是{label}的列，已忽略（未导入）"
+DERIVED = "系统导出文件中的只读列（由系统生成），导入时忽略"
+NO_UNIT = "“{written}”没有注明金额单位：请在表头注明单位（万元或元），如“{header}（万元）”"
 
 
 def normalise_header(text) -> tuple[str, str | None]:
     """("营业收入", "万元") for "营业收入（万元）"; English names lower-cased; None for a blank cell."""
     if text is None:
         return "", None
-    value = _SPACES.sub("", str(text)).replace("（", "(").replace("）", ")")
+    value = _SPACES.sub("", normalise_cell(str(text)))  # NFKC: （万元） is (万元)
     match = _UNIT_RE.match(value)
     if match:
-        return match.group(1).lower(), match.group(2)
+        unit = match.group(2)
+        return match.group(1).lower(), "万元" if unit == "万" else unit
     return value.lower(), None
 
 
@@ -138,45 +152,50 @@ class HeaderMap:
     problems: list[tuple[str, str]]  # (header as written or the column's name, message)
     width: int = 0  # up to the last column with a header: a filled cell past it is reported on its row
     unheaded: tuple[int, ...] = ()  # columns before that without a header: likewise
+    ignored: list[tuple[int, str, str]] = field(default_factory=list)  # (index, header as written, why)
 
     def looks_right(self) -> bool:
         return bool(self.columns) and not self.problems
 
 
 def resolve_header(layout: Layout, cells, money_unit: str = "wan") -> HeaderMap:
-    """Match a header row to the layout; every problem (unknown, missing, twice, wrong unit) at once."""
+    """Match a header row to the layout; every problem (missing, twice, wrong or no unit) at once, and the
+    columns it ignores."""
     names = _names(layout)
+    derived = {normalise_header(name)[0] for name in layout.derived}
     found: dict[str, tuple[int, str]] = {}
-    columns, problems, unknown = [], [], []
+    columns, problems, ignored = [], [], []
     for index, cell in enumerate(cells):
         key, unit = normalise_header(cell)
         if not key:
             continue  # Excel often carries empty trailing columns
-        written = str(cell).strip()
+        written = normalise_cell(str(cell), fold_width=False)  # as the officer wrote it
         column = names.get(key)
         if column is None:
-            unknown.append(written)
+            ignored.append((index, written, DERIVED if key in derived else IGNORED.format(label=layout.label)))
             continue
         if column.field in found:
             first = get_column_letter(found[column.field][0] + 1)
             problems.append((written, f"“{column.header}”列出现了两次（{first}列和{get_column_letter(index + 1)}列）"))
             continue
         expected = MONEY_UNITS[money_unit] if column.kind == "money" else column.unit
-        if unit is not None and unit != expected:
+        if column.kind == "money" and unit is None and key != column.field:
+            problems.append((written, NO_UNIT.format(written=written, header=column.header)))
+        elif unit is not None and unit != expected:
             problems.append((written, f"表头单位为{unit}，与所选单位（{expected}）不一致，请改表头或重新选择金额单位"))
         found[column.field] = (index, written)
         columns.append((index, column, written))
-    if unknown:
-        problems.append(("、".join(unknown), f"无法识别的列：{'、'.join(unknown)}。请使用模板中的列名（{layout.label}）"))
     missing = [c.header for c in layout.columns if c.required and c.field not in found]
     if missing:
-        problems.append(("、".join(missing), f"缺少必需的列：{'、'.join(missing)}"))
+        other = "、".join(w for _i, w, why in ignored if why != DERIVED)
+        hint = f"（文件中未识别的列：{other}；请使用模板中的列名）" if other else ""
+        problems.append(("、".join(missing), f"缺少必需的列：{'、'.join(missing)}{hint}"))
     if layout.at_least_one and not any(f in found for f in layout.at_least_one):
         wanted = "、".join(layout.column(f).header for f in layout.at_least_one)
         problems.append(("", f"至少需要一列指标：{wanted}"))
     headed = [i for i, cell in enumerate(cells) if normalise_header(cell)[0]]
     width = headed[-1] + 1 if headed else 0
-    return HeaderMap(columns, problems, width, tuple(sorted(set(range(width)) - set(headed))))
+    return HeaderMap(columns, problems, width, tuple(sorted(set(range(width)) - set(headed))), ignored)
 
 
 def looks_like_header(layout: Layout, cells) -> bool:

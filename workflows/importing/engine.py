@@ -5,9 +5,11 @@ Phases, and what each costs:
    file, batches.py), bulk-load good rows and every problem into the staging tables in batches.
    Memory holds a batch or two, never the file.
 2. check: duplicates, firms, scope, dates, in SQL over the staging table (checks.py).
-3. decide: any problem and not partial -> REFUSED, nothing written; else compute each row's changes
-   (also what a dry run reports) and, unless dry run, upsert and audit set-wise (firms.py, ...).
-4. report: problems and notices streamed from staging into the .xlsx report.
+3. decide: any problem, or any warning (an implausible figure, plausible.py), and not partial -> REFUSED,
+   nothing written; else compute each row's changes (also what a dry run reports) and, unless dry run,
+   upsert and audit set-wise (firms.py, ...). With partial, rows with only a warning are written.
+4. report: problems, warnings and notices (rows skipped: title, hidden, totals; columns ignored; what a
+   CSV or .xls cannot hold) streamed from staging into the .xlsx report.
 
 All of it runs in the caller's transaction (see run.py for the contract), so a failure at any point,
 the progress callback included, leaves nothing once the caller rolls back.
@@ -30,10 +32,11 @@ from workflows.importing.columns import LAYOUTS, looks_like_header, resolve_head
 from workflows.importing.dialect import Sql
 from workflows.importing.firms import FirmsWriter
 from workflows.importing.indicators import IndicatorsWriter
+from workflows.importing.plausible import WARNED, file_notices, plausibility_warnings
 from workflows.importing.readers import FileProblem, open_table
 from workflows.importing.report import REPORT_LIMIT, write_report
 from workflows.importing.run import Progress, can_import
-from workflows.importing.staging import PROBLEMS, Staging
+from workflows.importing.staging import PROBLEMS, ROWS, Staging
 from workflows.importing.status import StatusWriter
 from workflows.importing.validate import RETIRED_MAPPED, STAGING_FIELDS, Context, RowValidator
 from workflows.permissions import is_scoped
@@ -95,6 +98,7 @@ class Engine:
             if header.problems:
                 message = "表头有误：" + "；".join(m for _c, m in header.problems)
                 return self._refuse_file(message, [(table.header_line, c, "", m) for c, m in header.problems])
+            staging.add_problems(file_notices(table, header))
             try:
                 self._load(table, RowValidator(layout, header, ctx), staging, ctx)
             except FileProblem as exc:
@@ -103,6 +107,8 @@ class Engine:
             return self._refuse_file("文件中没有数据行（只有表头）", [(table.header_line, "", "", "文件中没有数据行")])
         headers = {column.field: written for _i, column, written in header.columns}
         self._check(layout, staging, headers, ctx)
+        if layout.kind == "indicators":
+            plausibility_warnings(self.sql, staging, headers)
         self._decide_and_write(layout, staging, headers)
         self._report()
 
@@ -129,8 +135,14 @@ class Engine:
     def _decide_and_write(self, layout, staging: Staging, headers: dict) -> None:
         run = self.run
         valid = run.rows_total - run.rejected
+        warned = self.sql.scalar(
+            f"SELECT COUNT(DISTINCT p.line) FROM {PROBLEMS} p JOIN {ROWS} s ON s.line = p.line"
+            f" WHERE p.severity = 'warning' AND s.ok")
         if run.rejected and (not self.partial or valid == 0):
             run.status = ImportStatus.REFUSED
+            return
+        if warned and not self.partial:  # the officer decides: check the figures, then import with partial
+            run.status, run.error = ImportStatus.REFUSED, WARNED.format(n=warned)
             return
         self._tell("write", READ_SHARE + CHECK_SHARE)
         params = {"run_id": run.id, "actor_id": getattr(self.actor, "id", None),
@@ -157,7 +169,7 @@ class Engine:
     def _report(self) -> None:
         self._tell("report", READ_SHARE + CHECK_SHARE + WRITE_SHARE)
         problems = self.sql.scalar(f"SELECT COUNT(*) FROM {PROBLEMS} WHERE severity = 'error'")
-        notices = self.sql.scalar(f"SELECT COUNT(*) FROM {PROBLEMS} WHERE severity = 'notice'")
+        notices = self.sql.scalar(f"SELECT COUNT(*) FROM {PROBLEMS} WHERE severity <> 'error'")
         if not problems and not notices:
             self.run.report_path = None  # set only when a report was written
             return
@@ -167,7 +179,8 @@ class Engine:
             return self.sql.run(f"SELECT line, col, value, message FROM {PROBLEMS} WHERE severity = :severity"
                                 f" ORDER BY COALESCE(line, 0), seq LIMIT {limit}", severity=severity)
 
-        write_report(self._report_path(), listed("error"), listed("notice"), total_problems=problems, limit=limit)
+        write_report(self._report_path(), listed("error"), listed("notice"), total_problems=problems, limit=limit,
+                     warnings=listed("warning"))
 
     # ------------------------------------------------------------------------------------------ helpers
 

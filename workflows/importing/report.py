@@ -1,5 +1,8 @@
-"""The run's report as .xlsx: sheet 问题 (行号, 列, 值, 问题), and sheet 提示 for notices an officer should
-act on although the row was written (a changed 组织形式).
+"""The run's report as .xlsx: sheet 问题 (行号, 列, 值, 问题); sheet 警告 for figures that are valid but
+implausible (they refuse the file unless the officer imports with 仅导入无误的行, plausible.py); sheet 提示
+for notices an officer should read although nothing was refused (a changed 组织形式, rows skipped as title,
+hidden or totals rows, columns ignored, what a CSV cannot hold). A sheet with nothing to say is left out,
+but 问题, which the page reads first.
 
 openpyxl's write-only mode streams rows to disk, so a report of a file where every row is wrong costs
 memory for one row. More than REPORT_LIMIT problems are counted but not listed: nobody reads past that,
@@ -23,14 +26,15 @@ _FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def write_report(target, problems: Iterable[tuple], notices: Iterable[tuple] = (), *, total_problems: int | None = None,
-                 limit: int = REPORT_LIMIT) -> None:
-    """`problems` / `notices`: (line, column, value, message) tuples in line order."""
+                 limit: int = REPORT_LIMIT, warnings: Iterable[tuple] = ()) -> None:
+    """`problems` / `warnings` / `notices`: (line, column, value, message) tuples in line order."""
     book = Workbook(write_only=True)
     _sheet(book, "问题", problems, total_problems, limit)
-    notices = iter(notices)
-    first = next(notices, None)
-    if first is not None:
-        _sheet(book, "提示", _chain(first, notices), None, limit)
+    for title, rows in (("警告", warnings), ("提示", notices)):
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is not None:
+            _sheet(book, title, _chain(first, rows), None, limit)
     book.save(target)
 
 

@@ -3,6 +3,11 @@ plus what only files have (a USCC Excel turned into a number, 2021/3/5 dates, di
 a unit of 元). A row gives either its clean values, ready for the staging table, or every problem it
 has: (line, column as written in the file, value, message in Chinese).
 
+Every text cell is normalised first (`workflows.rules.text.normalise_cell`: zero-width characters out,
+no-break spaces plain, NFKC), in Python and so the same for SQLite and PostgreSQL; names keep their
+full-width brackets (see there). A row that fails and reads 合计/总计/小计 is a totals row: skipped with a
+notice, not reported as a bad code.
+
 Checks that need the whole file or the database (duplicates in the file, unknown or out-of-scope firms,
 a county officer's firm in another district) run set-wise in SQL afterwards (checks.py).
 """
@@ -34,6 +39,7 @@ from workflows.importing.cells import (
     integral,
     parse_date,
     shown,
+    ungroup,
 )
 from workflows.importing.columns import HeaderMap, Layout
 from workflows.policy import default_policy
@@ -47,7 +53,7 @@ from workflows.rules.fields import (
     clean_year,
 )
 from workflows.rules.size_class import size_class_for
-from workflows.rules.text import refuse_bad_text
+from workflows.rules.text import normalise_cell, refuse_bad_text
 
 # DESIGN §9: a retired name maps where the mapping is whole, and is refused with a hint where it is not.
 RETIRED_MAPPED = {"下城区": "330105", "330103": "330105"}  # 下城区 merged whole into 拱墅区 (2021)
@@ -70,6 +76,13 @@ class Problem(NamedTuple):
     column: str
     value: str
     message: str
+    severity: str = "error"  # error | warning | notice (staging.PROBLEMS.severity)
+
+
+TOTALS_WORDS = frozenset({"合计", "总计", "小计", "共计", "累计", "总数", "total"})
+TOTALS_NOTICE = "合计行，已跳过（不是企业数据）"
+HIDDEN_NOTICE = "该行在表格中被隐藏（筛选或手动隐藏），未导入：如需导入，请取消筛选或取消隐藏后重新导入"
+KEEP_WIDTH = frozenset({"name", "source"})  # free text: zero-width and no-break spaces only (text.py says why)
 
 
 @dataclass
@@ -119,6 +132,8 @@ class Cleaners:
     def count(self, raw) -> int:
         if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) < 10:  # below INTEGER's limit
             return int(raw)
+        if type(raw) is str:
+            raw = ungroup(raw)
         return clean_count(integral(raw))
 
     def district(self, raw) -> str:
@@ -205,7 +220,8 @@ class RowValidator:
             clean = cleaners.for_kind(column.kind)
             if column.field == "profit":
                 clean = cleaners.profit
-            self.cells.append((index, self.position[column.field], column.required, written, clean))
+            self.cells.append((index, self.position[column.field], column.required, written, clean,
+                               column.kind not in KEEP_WIDTH))
         self.written = {column.field: written for _i, column, written in header.columns}
         self.policy = default_policy()
         self._sizes: dict[str, str] = {}
@@ -217,10 +233,10 @@ class RowValidator:
         problems = None
         width = len(values)
         given = False
-        for index, position, required, written, cleaner in self.cells:
+        for index, position, required, written, cleaner, fold in self.cells:
             raw = values[index] if index < width else None
             if type(raw) is str:
-                raw = raw.strip() or None
+                raw = (raw.strip() if raw.isascii() else normalise_cell(raw, fold_width=fold)) or None
             if raw is None:
                 if required:
                     problems = problems or []
@@ -238,11 +254,19 @@ class RowValidator:
             surplus = self._surplus(line, values)
             if surplus:
                 given, problems = True, (problems or []) + surplus
-        if not given:
+        if not given:  # blank where the layout reads (a 合计 may stand in an ignored column such as 序号)
+            if _is_totals(values):
+                return None, [Problem(line, "", _first_text(values), TOTALS_NOTICE, "notice")]
             return None, None
         if problems:
+            if _is_totals(values):
+                return None, [Problem(line, "", _first_text(values), TOTALS_NOTICE, "notice")]
             return None, problems
         return self.finish(line, out)
+
+    def hidden(self, line: int, values: Sequence) -> list[Problem]:
+        """A row hidden in the workbook: skipped, never silently (read_xlsx.py says why)."""
+        return [Problem(line, "", _first_text(values), HIDDEN_NOTICE, "notice")]
 
     def _surplus(self, line: int, values: Sequence) -> list[Problem]:
         """Filled cells under no header: the officer meant something by them, so the row is not taken as if
@@ -278,3 +302,17 @@ class RowValidator:
         text = spec.value.value if isinstance(spec.value, FirmStatus) else None
         flag = spec.value if isinstance(spec.value, bool) else None
         return (line, uscc, change, spec.field, text, flag, effective_on, source), None
+
+
+def _is_totals(values: Sequence) -> bool:
+    """Whether a row is a sheet's 合计/总计/小计 line: one of its text cells says so (合 计 and （合计） too)."""
+    for value in values:
+        if type(value) is str and value and len(value) <= 12:
+            word = "".join(normalise_cell(value).split()).strip("()[]:：").lower()
+            if word in TOTALS_WORDS:
+                return True
+    return False
+
+
+def _first_text(values: Sequence) -> str:
+    return next((shown(v) for v in values if v is not None and str(v).strip()), "")

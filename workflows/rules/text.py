@@ -4,18 +4,41 @@ web edge (`pool.edge`), the field cleaners and the imports share.
 - Text: no NUL or other control character (C0 but tab/newline/carriage return, DEL, C1) and no lone UTF-16
   surrogate. PostgreSQL refuses NUL in text and no encoder writes a lone surrogate, so either would reach
   the database as a crash; in a name they are invisible and make two equal-looking names differ.
+- Normalising (`normalise_cell`): what a spreadsheet cell carries that nobody can see or means — zero-width
+  characters (U+200B–U+200D, U+2060, U+FEFF), no-break spaces, surrounding spaces — and full-width forms
+  (NFKC), so that a USCC with a zero-width space after it is 18 characters, not 19, and the same text is
+  staged on SQLite and PostgreSQL.
 - Integers: ASCII digits only (`"²".isdigit()` is true and `int("²")` fails; `int("١٢")` is 12, which no
   officer meant), within the range of the narrowest integer column every id, year, version, count and
   target lives in (PostgreSQL INTEGER, 32 bits).
 """
 
 import re
+import unicodedata
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL INTEGER, the type of every integer column
 UNBOUNDED = 10**100  # for a caller that words the range check itself
 _INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _BAD_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # one-line text (URL parts): no tab or newline either
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width: removed
+_SPACES = {ord("\u00a0"): " ", ord("\u202f"): " ", ord("\u2007"): " "}  # no-break spaces: plain spaces
+_CLEANUP = _INVISIBLE | _SPACES
+
+
+def normalise_cell(value: str, *, fold_width: bool = True) -> str:
+    """A cell's text as it was meant: zero-width characters removed, no-break spaces made plain, trimmed,
+    and with `fold_width` NFKC (full-width digits and letters to ASCII, １２３ → 123, （ → ().
+
+    Names keep their width (`fold_width=False`): 企业名称 are registered with full-width brackets,
+    （集团）, and folding them would make every stored name differ from the same name in the next file.
+    ASCII text, the common case, is only trimmed."""
+    if value.isascii():
+        return value.strip()
+    value = value.translate(_CLEANUP)
+    if fold_width:
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip()
 
 
 def text_problem(value: str, *, multiline: bool = True) -> str | None:
