@@ -75,8 +75,9 @@ PG_DOWN = (
 
 def upgrade():
     bind = op.get_bind()
-    with op.batch_alter_table('pool_memberships') as batch:
-        batch.add_column(sa.Column('scope_district', sa.String(length=6), nullable=True))
+    # Plain ALTER TABLE on both databases: a batch (copy-and-rename) table would trip SQLite over the other
+    # triggers that name pool_memberships.
+    op.add_column('pool_memberships', sa.Column('scope_district', sa.String(length=6), nullable=True))
     op.execute(f"UPDATE pool_memberships SET scope_district = {_counts_for('pool_memberships.')}")
     op.create_index('ix_pool_memberships_district_decided', 'pool_memberships', ['scope_district', 'decided_at', 'state'])
     op.create_index('ix_pool_memberships_district_ended', 'pool_memberships',
@@ -91,5 +92,4 @@ def downgrade():
         op.execute(statement)
     op.drop_index('ix_pool_memberships_district_ended', table_name='pool_memberships')
     op.drop_index('ix_pool_memberships_district_decided', table_name='pool_memberships')
-    with op.batch_alter_table('pool_memberships') as batch:
-        batch.drop_column('scope_district')
+    op.execute("ALTER TABLE pool_memberships DROP COLUMN scope_district")  # SQLite 3.35+, as add_column above
