@@ -24,6 +24,7 @@ _BAD_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # one-line text (UR
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width: removed
 _SPACES = {ord("\u00a0"): " ", ord("\u202f"): " ", ord("\u2007"): " "}  # no-break spaces: plain spaces
 _CLEANUP = _INVISIBLE | _SPACES
+_NEEDS_CLEANUP = re.compile("[" + "".join(map(chr, _CLEANUP)) + "]")
 
 
 def normalise_cell(value: str, *, fold_width: bool = True) -> str:
@@ -35,8 +36,9 @@ def normalise_cell(value: str, *, fold_width: bool = True) -> str:
     ASCII text, the common case, is only trimmed."""
     if value.isascii():
         return value.strip()
-    value = value.translate(_CLEANUP)
-    if fold_width:
+    if _NEEDS_CLEANUP.search(value):  # a search is a fifth of a translate, and most cells hold none
+        value = value.translate(_CLEANUP)
+    if fold_width and not unicodedata.is_normalized("NFKC", value):  # Chinese text mostly is: a quick check
         value = unicodedata.normalize("NFKC", value)
     return value.strip()
 
