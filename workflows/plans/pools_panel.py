@@ -83,14 +83,15 @@ def endings(session, scope: Scope, start: date, end: date) -> list[dict]:
 
 
 def hygiene_flags(session, scope: Scope) -> dict[str, dict[str, int]]:
+    """Open flags per district and kind, and the city's total under '' — the whole city's even on a district's
+    dashboard (its row is labelled 全市; other districts' totals are readable, their rows are not shown)."""
     stmt = (select(Flag.district_code, Flag.kind, func.count()).where(Flag.state == "open", Flag.kind.in_(HYGIENE_KINDS))
             .group_by(Flag.district_code, Flag.kind))
-    if scope.district:
-        stmt = stmt.where(Flag.district_code == scope.district)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for district, kind, n in session.execute(stmt):
-        out[district][kind] = n
         out[""][kind] = out[""].get(kind, 0) + n
+        if not scope.district or district == scope.district:
+            out[district][kind] = n
     return out
 
 
