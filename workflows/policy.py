@@ -204,7 +204,8 @@ def _label(table: dict[str, Any], where: str) -> str:
     return label
 
 
-def _amount(value: Any, where: str) -> Decimal:
+def policy_amount(value: Any, where: str) -> Decimal:
+    """A non-negative number of a policy table, as a Decimal (also for the tables other modules own)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PolicyError(f"{where}：应为数字，实为{value!r}")
     amount = Decimal(str(value))
@@ -236,7 +237,7 @@ def _parse_bounds(value: Any, where: str) -> dict[str, Decimal]:
     for name in value:
         if name not in INDICATORS:
             raise PolicyError(f"{where}：未知指标“{name}”（可用：{', '.join(INDICATORS)}）")
-    return {name: _amount(value[name], f"{where}.{name}") for name in INDICATORS if name in value}
+    return {name: policy_amount(value[name], f"{where}.{name}") for name in INDICATORS if name in value}
 
 
 def _parse_size_row(key: str, table: Any) -> SizeRow:
@@ -282,7 +283,7 @@ def _parse_sector(key: str, table: Any) -> ScaleSector:
     if basis is ScaleBasis.REVENUE:
         if "threshold" not in table:
             raise PolicyError(f"{where}：basis为revenue时须给出threshold（万元）")
-        threshold = _amount(table["threshold"], f"{where}.threshold")
+        threshold = policy_amount(table["threshold"], f"{where}.threshold")
     elif "threshold" in table:
         raise PolicyError(f"{where}：basis为{basis.value}时不应有threshold")
     return ScaleSector(key=key, label_zh=_label(table, where), basis=basis, threshold=threshold)

@@ -75,7 +75,10 @@ def test_import_policy_is_validated_with_the_keys_name():
     assert parse_imports(policy).revenue_bound("wholesale") > parse_imports(policy).revenue_bound("no_such")
     for table, message in ((dict(registry_status={"歇业": "closed"}), "歇业"),
                            (dict(revenue_per_employee={"default": 1, "mining": 5}), "mining"),
-                           (dict(revenue_per_employee={"industry": 5}), "default")):
+                           (dict(revenue_per_employee={"industry": 5}), "default"),
+                           (dict(revenue_per_employee={"default": 0}), "应为正数"),
+                           (dict(revenue_per_employee={"default": -3}), "不能为负数"),
+                           (dict(revenue_per_employee={"default": "多"}), "应为数字")):
         extra = copy.deepcopy(policy.extra)
         extra["imports"].update(table)
         with pytest.raises(PolicyError, match=message):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cache
 
 from models.enums import STATUS_LABELS, FirmStatus
-from workflows.policy import Policy, PolicyError, default_policy
+from workflows.policy import Policy, PolicyError, default_policy, policy_amount
 from workflows.rules.text import normalise_cell
 
 KEYS = {"registry_status", "revenue_per_employee"}
@@ -60,7 +60,8 @@ def parse_imports(policy: Policy) -> ImportPolicy:
     for sector, value in bounds_table.items():
         if sector not in sectors:
             raise PolicyError(f"imports.revenue_per_employee.{sector}：未知的规上行业（可用：{', '.join(sorted(sectors))}）")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        bound = policy_amount(value, f"imports.revenue_per_employee.{sector}")
+        if not bound:
             raise PolicyError(f"imports.revenue_per_employee.{sector}：应为正数（万元/人）")
-        bounds[sector] = Decimal(str(value))
+        bounds[sector] = bound
     return ImportPolicy(statuses, bounds)
