@@ -4,17 +4,20 @@ PostgreSQL, each into a fresh schema, and put the same rows in with a raw driver
 process's maximum RSS, from wait4) and the ratio import ÷ raw.
 
     python -m bench.run [--firms 1000000] [--backends sqlite,postgresql] [--pg-url postgresql://...]
-                        [--only import,checks,search,tags,filters,home,pools,members,dashboard,throughput]
+                        [--only import,checks,star,search,tags,filters,home,pools,members,dashboard,throughput]
                         [--growth [--growth-from 100000]]
 
-The `checks` section (bench/checks.py) loads the same rows raw into a fresh schema, adds pool members, cases
-and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query.
+The `checks` section (bench/checks.py) takes a copy of the import section's raw register (bench/registers.py),
+adds pool members, cases and their drift (bench/checks_data.py), and times each scheduled check against a
+hand-written SQL query; `star` (bench/star.py) does the same for the 成长之星 screening on a copy of its own.
 The read paths (search, tags, ...: bench/reads.py) follow, each against a database of N demo firms,
-in-process, side by side with the raw SQL computing the same numbers.
+in-process, side by side with the raw SQL computing the same numbers. The demo registers are built first,
+the backends side by side (builds are not timed), or reused from the machine's bench cache.
 
 `throughput` (bench/throughput.py) measures state changes per second through the app on a database of its own;
 `--growth` (bench/growth.py, what `make bench` runs) measures the other sections at two sizes and prints how
-each figure grows. Every run writes one report, `bench/results/<date>.json`. PostgreSQL schemas are named
+each figure grows. Every run writes one report, `bench/results/<date>.json`, ending with where the run's time
+went (`Spent`). PostgreSQL schemas are named
 `<BENCH_SCHEMA_PREFIX><label>` (`bench_` by default).
 
 Each step is its own process, so its peak memory is its own (with its worker processes, summed), and the
@@ -25,6 +28,7 @@ report included).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -37,7 +41,7 @@ from pathlib import Path
 from bench.generate import files_for
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ("import", "checks")
+SECTIONS = ("import", "checks", "star")  # batch work on the generated register
 READ_SECTIONS = ("search", "tags", "filters", "home", "pools", "members")  # bench/reads.py
 DASHBOARD = "dashboard"  # bench/dashboard.py: the leaders' page and its API on the reads database
 STATE_SECTIONS = ("throughput",)  # bench/throughput.py: state changes per second
@@ -172,16 +176,36 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
     return results
 
 
-def bench_checks(backend: Backend, firms: Path, indicators: Path) -> list[dict]:
-    """The register loaded raw into a fresh schema, the bench's members and cases added, then each check
-    against its raw SQL (bench/checks.py, in a process of its own)."""
-    env = backend.fresh("checks")
-    url = env["DATABASE_URL"]
-    for label, path in (("firms", firms), ("indicators", indicators)):
-        seconds, _rss, _out = _run([PYTHON, "-m", "bench.raw", label, str(path), url], env)
-        print(f"  {backend.name:<10} load   {label:<18} (raw executemany) {seconds:8.1f} s", flush=True)
+def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, have_raw: bool) -> dict:
+    """A register loaded raw, for a section that adds its own rows: a copy of the import section's raw register
+    when this run made one (bench/registers.py), else loaded here."""
+    if have_raw:
+        from bench.registers import clone
+
+        return clone(backend, "raw", label)
+    env = backend.fresh(label)
+    for kind, path in (("firms", firms), ("indicators", indicators)):
+        seconds, _rss, _out = _run([PYTHON, "-m", "bench.raw", kind, str(path), env["DATABASE_URL"]], env)
+        print(f"  {backend.name:<10} load   {kind:<18} (raw executemany) {seconds:8.1f} s", flush=True)
+    return env
+
+
+def bench_checks(backend: Backend, firms: Path, indicators: Path, have_raw: bool) -> list[dict]:
+    """The register loaded raw, the bench's members and cases added, then each check against its raw SQL
+    (bench/checks.py, in a process of its own)."""
+    url = raw_register(backend, "checks", firms, indicators, have_raw)["DATABASE_URL"]
     out = backend.work / f"checks-{backend.name}.json"
-    subprocess.run([PYTHON, "-m", "bench.checks", url, "--seed", "--json", str(out)], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "-m", "bench.checks", url, "--seed", "--json", str(out)], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"})
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def bench_star(backend: Backend, firms: Path, indicators: Path, have_raw: bool) -> list[dict]:
+    """The 成长之星 screening (bench/star.py) on its own copy of the raw register, in a process of its own."""
+    url = raw_register(backend, "star", firms, indicators, have_raw)["DATABASE_URL"]
+    out = backend.work / f"star-{backend.name}.json"
+    subprocess.run([PYTHON, "-m", "bench.star", "--url", url, "--seed", "--json", str(out)], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"})
     return json.loads(out.read_text(encoding="utf-8"))
 
 
@@ -232,31 +256,67 @@ def main() -> None:
     sections = only or known
     args.work.mkdir(parents=True, exist_ok=True)
 
+    spent = Spent()
+
     def collect(sized) -> dict:
         """Every selected section but the state changes (which do not depend on the register's size)."""
         report = {}
         if sections & set(SECTIONS):
-            report.update(bench_batches(sized, sections))
+            with spent(sized.firms, "import, checks, star"):
+                report.update(bench_batches(sized, sections))
         if sections & set(READ_SECTIONS):
             from bench.reads import run as bench_reads
 
-            report["reads"] = bench_reads(sized, (sections & set(READ_SECTIONS)) if only else None)
+            with spent(sized.firms, "read paths"):
+                report["reads"] = bench_reads(sized, (sections & set(READ_SECTIONS)) if only else None)
         if DASHBOARD in sections:
             from bench.dashboard import run as bench_dashboard
 
-            report["dashboard"] = bench_dashboard(sized)
+            with spent(sized.firms, "dashboard"):
+                report["dashboard"] = bench_dashboard(sized)
         return report
 
     from bench import growth
 
+    if sections & {*READ_SECTIONS, DASHBOARD}:
+        from bench.reads import build_all
+
+        with spent(None, "demo registers (built or reused)"):
+            build_all(backends_from(args), [args.growth_from, args.firms] if args.growth else [args.firms])
+        args.prepared = True
     report = growth.run(args, collect) if args.growth else {"firms": args.firms, **collect(args)}
     if "throughput" in sections:
         from bench.throughput import markdown as throughput_table
         from bench.throughput import run as bench_throughput
 
-        report["throughput"] = bench_throughput(args)
+        with spent(None, "state changes"):
+            report["throughput"] = bench_throughput(args)
         report.setdefault("tables", []).append(throughput_table(report["throughput"]))
-    growth.write_report(report, ([report["table"]] if "table" in report else []) + report.pop("tables", []))
+    report["spent"] = spent.rows
+    tables = ([report["table"]] if "table" in report else []) + report.pop("tables", []) + [spent.markdown()]
+    print("\n" + spent.markdown())
+    growth.write_report(report, tables)
+
+
+class Spent:
+    """Where the run's wall time went, section by section: the bench's own profile."""
+
+    def __init__(self):
+        self.rows, self.started = [], time.monotonic()
+
+    @contextlib.contextmanager
+    def __call__(self, firms: int | None, what: str):
+        started = time.monotonic()
+        yield
+        self.rows.append({"firms": firms, "what": what, "seconds": round(time.monotonic() - started)})
+
+    def markdown(self) -> str:
+        lines = ["| firms | part of `make bench` | minutes |", "|---|---|---:|"]
+        for r in self.rows:
+            size = f"{r['firms']:,}" if r["firms"] else "—"
+            lines.append(f"| {size} | {r['what']} | {r['seconds'] / 60:.1f} |")
+        lines.append(f"| | whole run | {(time.monotonic() - self.started) / 60:.1f} |")
+        return "\n".join(lines)
 
 
 def bench_batches(args, sections: set[str]) -> dict:
@@ -274,10 +334,17 @@ def bench_batches(args, sections: set[str]) -> dict:
         results = [r for b in backends for r in bench_backend(b, firms, indicators, args.firms, not args.no_reimport)]
         _write(args.work, "results", results, markdown(results))
         report["import"] = results
+    have_raw = "import" in sections  # the import section's raw register, copied rather than loaded again
     if "checks" in sections:
-        results = [r for b in backends for r in bench_checks(b, firms, indicators)]
+        results = [r for b in backends for r in bench_checks(b, firms, indicators, have_raw)]
         _write(args.work, "results-checks", results, markdown_checks(results))
         report["checks"] = results
+    if "star" in sections:
+        from bench.star import markdown as star_table
+
+        results = [r for b in backends for r in bench_star(b, firms, indicators, have_raw)]
+        _write(args.work, "results-star", results, star_table(results))
+        report["star"] = results
     shutil.rmtree(args.work / "reports", ignore_errors=True)
     return report
 

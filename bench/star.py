@@ -174,6 +174,16 @@ def bench(url: str, seed_first: bool, report=print) -> dict:
     return row
 
 
+def markdown(results: list[dict]) -> str:
+    lines = ["| database | eligible | flags (raw) | raw SQL | check's selection | ratio | first run | ratio | rerun |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| {r['backend']} | {r['examined']:,} | {r['flags']:,} ({r['raw_flags']:,}) | {r['raw_s']} s |"
+                     f" {r['select_s']} s | {r['select_ratio']:.1f}× | {r['run_s']} s | {r['ratio']:.1f}× |"
+                     f" {r['rerun_s']} s |")
+    return "\n".join(lines)
+
+
 def build(backend, firms: Path, indicators: Path) -> str:
     """A fresh migrated schema with the bench's firms and figures loaded raw; its URL."""
     env = backend.fresh("star")
@@ -196,6 +206,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "instance" / "bench")
     parser.add_argument("--url", help="bench this database as it is (add --seed to seed it first)")
     parser.add_argument("--seed", action="store_true")
+    parser.add_argument("--json", type=Path, help="where the results go (default: WORK/results-star.json)")
     args = parser.parse_args()
     if args.url:
         results = [bench(args.url, args.seed)]
@@ -210,7 +221,8 @@ def main() -> None:
             print(f"  {name}: {args.firms:,} firms", flush=True)
             url = build(Backend(name, args.work, args.pg_url), firms, indicators)
             results.append(bench(url, True))
-    out = args.work / "results-star.json"
+    print("\n" + markdown(results))
+    out = args.json or args.work / "results-star.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 
