@@ -243,14 +243,28 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen, int]:
     server = subprocess.Popen([gunicorn, "-w", str(workers), "--threads", "4", "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server, port
-        except OSError:
-            time.sleep(0.1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the master binds the port before its workers have loaded the app
+        if _warm(port, workers):
+            return server, port
+        time.sleep(0.1)
     server.kill()
     raise SystemExit("gunicorn did not start")
+
+
+def _warm(port: int, workers: int) -> bool:
+    """Every worker answered /healthz: a request the master accepts while a worker still imports the app waits
+    seconds for it, and that start-up is no state change's cost."""
+    try:
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(4 * workers)]
+        for conn in connections:  # one connection each, held open: the workers' threads share them out
+            conn.request("GET", "/healthz")
+        ok = all(conn.getresponse().status == 200 for conn in connections)
+        for conn in connections:
+            conn.close()
+        return ok
+    except OSError:
+        return False
 
 
 def stop_server(server: subprocess.Popen) -> None:
