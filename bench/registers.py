@@ -10,7 +10,8 @@ nothing is built twice:
 - The demo registers the read paths and the dashboard measure are kept outside the work tree, in
   `BENCH_CACHE` (default `~/.cache/hz-peiyu-bench`; PostgreSQL: schemas in the bench database), keyed by
   their size and a digest of the demo generator's source (`demo_key`): a fresh clone on the same machine
-  reuses them, a changed generator builds anew. They are migrated to head on every run.
+  reuses them, a changed generator builds anew. They are migrated to head on every run. The generated CSV
+  files (bench/generate.py, deterministic, versioned by name) are kept there too, in `data/`.
 """
 
 from __future__ import annotations

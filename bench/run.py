@@ -321,8 +321,10 @@ class Spent:
 
 def bench_batches(args, sections: set[str]) -> dict:
     """The batch work on one generated register: imports, then the scheduled checks."""
-    print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {args.work}) ...", flush=True)
-    firms, indicators = files_for(args.firms, args.work / "data")
+    from bench.registers import CACHE
+
+    print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {CACHE}) ...", flush=True)
+    firms, indicators = files_for(args.firms, CACHE / "data")
     backends = []
     for name in args.backends.split(","):
         if name == "postgresql" and not args.pg_url:

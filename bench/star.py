@@ -197,6 +197,7 @@ def build(backend, firms: Path, indicators: Path) -> str:
 
 def main() -> None:
     from bench.generate import files_for
+    from bench.registers import CACHE
     from bench.run import Backend
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -212,7 +213,7 @@ def main() -> None:
         results = [bench(args.url, args.seed)]
     else:
         args.work.mkdir(parents=True, exist_ok=True)
-        firms, indicators = files_for(args.firms, args.work / "data")
+        firms, indicators = files_for(args.firms, CACHE / "data")
         results = []
         for name in args.backends.split(","):
             if name == "postgresql" and not args.pg_url:
