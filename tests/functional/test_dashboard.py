@@ -152,3 +152,24 @@ def test_funnel_pools_trends_and_plans_answer(api, users, data):
     plans = api["admin"].get("/plans")
     assert plans.status_code == 403
     assert api["leader"].get("/plans").get_json()["items"][0]["metrics"][0]["key"] == "new_small_firms"
+
+
+def test_the_page_reads_the_trend_names_once(client, users, data):
+    """Checking the `metric` parameter reads the trends' names; the page reuses them rather than asking again."""
+    from sqlalchemy import event
+
+    from models import db
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    login(client, "leader")
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page(client, "/dashboard")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    names = 'SELECT plan_metrics."key", plan_metrics.label'  # workflows.plans.trends.trend_labels
+    assert len([s for s in statements if s.startswith(names)]) == 1

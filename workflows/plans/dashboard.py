@@ -9,7 +9,7 @@ officer's dashboard opens on their district; other districts' aggregates stay re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -37,6 +37,7 @@ class Params:
     start: date
     end: date
     metric: str
+    labels: dict[str, str] = field(default_factory=dict, compare=False)  # the trends' names, read while checking
 
     def args(self) -> dict:
         """The query parameters that reproduce this view (links, exports)."""
@@ -75,11 +76,12 @@ def clean_params(session, args, actor, today: date) -> Params:
     if start > end:
         errors["to"] = "结束日期不能早于开始日期"
     metric = str(args.get("metric") or "").strip() or DEFAULT_TREND
-    if metric not in trend_labels(session):
+    labels = trend_labels(session)
+    if metric not in labels:
         errors["metric"] = f"没有名为“{metric}”的趋势指标"
     if errors:
         raise ValidationFailed("看板参数有误", fields=errors)
-    return Params(int(plan) if plan else None, Scope(district, industry, tag), start, end, metric)
+    return Params(int(plan) if plan else None, Scope(district, industry, tag), start, end, metric, labels)
 
 
 @dataclass
@@ -112,7 +114,7 @@ def build_dashboard(session, params: Params, *, today: date, now: datetime, pane
     choice = choose_plan(session, today, params.plan_id)
     scorecard = build_scorecard(session, choice.plan, today, params.scope) \
         if choice.plan and "scorecard" in panels else None
-    labels = trend_labels(session)
+    labels = params.labels or trend_labels(session)
     district = params.scope.district
     trends = "trends" in panels
     return Dashboard(
