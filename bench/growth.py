@@ -55,7 +55,7 @@ def growth_rows(small: dict, large: dict, n_small: int, n_large: int) -> list[di
                          "growth": round(r["import_cpu_s"] / before["import_cpu_s"] / linear, 2),
                          "expected": "linear (1.0)"})
         if r.get("raw_s") and before.get("raw_s"):
-            rows.append({"backend": r["backend"], "figure": f"raw executemany {r['kind']} (s)",
+            rows.append({"backend": r["backend"], "figure": f"raw load {r['kind']} (s)",
                          "small": before["raw_s"], "large": r["raw_s"],
                          "growth": round(r["raw_s"] / before["raw_s"] / linear, 2), "expected": "linear (1.0)"})
     reads = {(r["backend"], r["path"]): r for r in small.get("reads", [])}

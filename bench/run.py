@@ -186,7 +186,7 @@ def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, ha
     env = backend.fresh(label)
     for kind, path in (("firms", firms), ("indicators", indicators)):
         seconds, _rss, _out = _run([PYTHON, "-m", "bench.raw", kind, str(path), env["DATABASE_URL"]], env)
-        print(f"  {backend.name:<10} load   {kind:<18} (raw executemany) {seconds:8.1f} s", flush=True)
+        print(f"  {backend.name:<10} load   {kind:<18} (raw load) {seconds:8.1f} s", flush=True)
     return env
 
 
@@ -221,7 +221,7 @@ def markdown_checks(results: list[dict]) -> str:
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw executemany | raw rows/s | ratio"
+    lines = ["| database | file | rows | import | import rows/s | import peak RSS | raw load (SQLite executemany, PostgreSQL COPY) | raw rows/s | ratio"
              " | load |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         raw = f"{r['raw_s']} s" if r["raw_s"] is not None else "—"
