@@ -176,9 +176,13 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
     return results
 
 
-def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, have_raw: bool) -> dict:
+def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, have_raw: bool,
+                 last: bool = False) -> dict:
     """A register loaded raw, for a section that adds its own rows: a copy of the import section's raw register
-    when this run made one (bench/registers.py), else loaded here."""
+    when this run made one (bench/registers.py), or that register itself for its `last` user (on PostgreSQL a
+    copy costs as much as the load: 130 s at 1,000,000 firms, the indexes), else loaded here."""
+    if have_raw and last:
+        return {**os.environ, "DATABASE_URL": backend.url("raw"), "APP_CONFIG": "default"}
     if have_raw:
         from bench.registers import clone
 
@@ -190,10 +194,10 @@ def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, ha
     return env
 
 
-def bench_checks(backend: Backend, firms: Path, indicators: Path, have_raw: bool) -> list[dict]:
+def bench_checks(backend: Backend, firms: Path, indicators: Path, have_raw: bool, last: bool) -> list[dict]:
     """The register loaded raw, the bench's members and cases added, then each check against its raw SQL
     (bench/checks.py, in a process of its own)."""
-    url = raw_register(backend, "checks", firms, indicators, have_raw)["DATABASE_URL"]
+    url = raw_register(backend, "checks", firms, indicators, have_raw, last)["DATABASE_URL"]
     out = backend.work / f"checks-{backend.name}.json"
     subprocess.run([PYTHON, "-m", "bench.checks", url, "--seed", "--json", str(out)], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"})
@@ -202,7 +206,7 @@ def bench_checks(backend: Backend, firms: Path, indicators: Path, have_raw: bool
 
 def bench_star(backend: Backend, firms: Path, indicators: Path, have_raw: bool) -> list[dict]:
     """The 成长之星 screening (bench/star.py) on its own copy of the raw register, in a process of its own."""
-    url = raw_register(backend, "star", firms, indicators, have_raw)["DATABASE_URL"]
+    url = raw_register(backend, "star", firms, indicators, have_raw, last=True)["DATABASE_URL"]
     out = backend.work / f"star-{backend.name}.json"
     subprocess.run([PYTHON, "-m", "bench.star", "--url", url, "--seed", "--json", str(out)], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"})
@@ -338,7 +342,8 @@ def bench_batches(args, sections: set[str]) -> dict:
         report["import"] = results
     have_raw = "import" in sections  # the import section's raw register, copied rather than loaded again
     if "checks" in sections:
-        results = [r for b in backends for r in bench_checks(b, firms, indicators, have_raw)]
+        last = "star" not in sections  # else the star section takes the raw register itself, checks a copy
+        results = [r for b in backends for r in bench_checks(b, firms, indicators, have_raw, last)]
         _write(args.work, "results-checks", results, markdown_checks(results))
         report["checks"] = results
     if "star" in sections:
