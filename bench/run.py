@@ -7,9 +7,9 @@ process's maximum RSS, from wait4) and the ratio import ÷ raw.
                         [--only import,checks,star,search,tags,filters,home,pools,members,dashboard,throughput]
                         [--growth [--growth-from 100000]]
 
-The `checks` section (bench/checks.py) takes a copy of the import section's raw register (bench/registers.py),
-adds pool members, cases and their drift (bench/checks_data.py), and times each scheduled check against a
-hand-written SQL query; `star` (bench/star.py) does the same for the 成长之星 screening on a copy of its own.
+The `checks` section (bench/checks.py) takes the register the import section imported, adds pool members,
+cases and their drift (bench/checks_data.py), and times each scheduled check against a hand-written SQL query;
+`star` (bench/star.py) does the same for the 成长之星 screening on the import section's raw register.
 The read paths (search, tags, ...: bench/reads.py) follow, each against a database of N demo firms,
 in-process, side by side with the raw SQL computing the same numbers. The demo registers are built first,
 the backends side by side (builds are not timed), or reused from the machine's bench cache.
@@ -176,17 +176,12 @@ def bench_backend(backend: Backend, firms: Path, indicators: Path, n: int, reimp
     return results
 
 
-def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, have_raw: bool,
-                 last: bool = False) -> dict:
-    """A register loaded raw, for a section that adds its own rows: a copy of the import section's raw register
-    when this run made one (bench/registers.py), or that register itself for its `last` user (on PostgreSQL a
-    copy costs as much as the load: 130 s at 1,000,000 firms, the indexes), else loaded here."""
-    if have_raw and last:
-        return {**os.environ, "DATABASE_URL": backend.url("raw"), "APP_CONFIG": "default"}
-    if have_raw:
-        from bench.registers import clone
-
-        return clone(backend, "raw", label)
+def register_for(backend: Backend, label: str, firms: Path, indicators: Path, reuse: str | None) -> dict:
+    """The register a section adds its own rows to: `reuse`, one the import section made this run and no longer
+    needs (a copy would cost as much as a load on PostgreSQL: 130 s at 1,000,000 firms, the indexes), else the
+    generated rows loaded raw into a fresh schema here."""
+    if reuse:
+        return {**os.environ, "DATABASE_URL": backend.url(reuse), "APP_CONFIG": "default"}
     env = backend.fresh(label)
     for kind, path in (("firms", firms), ("indicators", indicators)):
         seconds, _rss, _out = _run([PYTHON, "-m", "bench.raw", kind, str(path), env["DATABASE_URL"]], env)
@@ -194,19 +189,19 @@ def raw_register(backend: Backend, label: str, firms: Path, indicators: Path, ha
     return env
 
 
-def bench_checks(backend: Backend, firms: Path, indicators: Path, have_raw: bool, last: bool) -> list[dict]:
-    """The register loaded raw, the bench's members and cases added, then each check against its raw SQL
-    (bench/checks.py, in a process of its own)."""
-    url = raw_register(backend, "checks", firms, indicators, have_raw, last)["DATABASE_URL"]
+def bench_checks(backend: Backend, firms: Path, indicators: Path, reuse: str | None) -> list[dict]:
+    """The register, the bench's members and cases added, then each check against its raw SQL (bench/checks.py,
+    in a process of its own)."""
+    url = register_for(backend, "checks", firms, indicators, reuse)["DATABASE_URL"]
     out = backend.work / f"checks-{backend.name}.json"
     subprocess.run([PYTHON, "-m", "bench.checks", url, "--seed", "--json", str(out)], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"})
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def bench_star(backend: Backend, firms: Path, indicators: Path, have_raw: bool) -> list[dict]:
-    """The 成长之星 screening (bench/star.py) on its own copy of the raw register, in a process of its own."""
-    url = raw_register(backend, "star", firms, indicators, have_raw, last=True)["DATABASE_URL"]
+def bench_star(backend: Backend, firms: Path, indicators: Path, reuse: str | None) -> list[dict]:
+    """The 成长之星 screening (bench/star.py) on a register of its own, in a process of its own."""
+    url = register_for(backend, "star", firms, indicators, reuse)["DATABASE_URL"]
     out = backend.work / f"star-{backend.name}.json"
     subprocess.run([PYTHON, "-m", "bench.star", "--url", url, "--seed", "--json", str(out)], cwd=ROOT, check=True,
                    env={**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"})
@@ -340,16 +335,17 @@ def bench_batches(args, sections: set[str]) -> dict:
         results = [r for b in backends for r in bench_backend(b, firms, indicators, args.firms, not args.no_reimport)]
         _write(args.work, "results", results, markdown(results))
         report["import"] = results
-    have_raw = "import" in sections  # the import section's raw register, copied rather than loaded again
+    # The import section's two registers, done with: the imported one for the checks (the app's own 划型 and
+    # import runs, as a bureau's register is), the raw one for the 成长之星 screening. Else each loads its own.
+    imported = "import" in sections
     if "checks" in sections:
-        last = "star" not in sections  # else the star section takes the raw register itself, checks a copy
-        results = [r for b in backends for r in bench_checks(b, firms, indicators, have_raw, last)]
+        results = [r for b in backends for r in bench_checks(b, firms, indicators, "import" if imported else None)]
         _write(args.work, "results-checks", results, markdown_checks(results))
         report["checks"] = results
     if "star" in sections:
         from bench.star import markdown as star_table
 
-        results = [r for b in backends for r in bench_star(b, firms, indicators, have_raw)]
+        results = [r for b in backends for r in bench_star(b, firms, indicators, "raw" if imported else None)]
         _write(args.work, "results-star", results, star_table(results))
         report["star"] = results
     shutil.rmtree(args.work / "reports", ignore_errors=True)
