@@ -58,6 +58,15 @@ def growth_rows(small: dict, large: dict, n_small: int, n_large: int) -> list[di
             rows.append({"backend": r["backend"], "figure": f"raw load {r['kind']} (s)",
                          "small": before["raw_s"], "large": r["raw_s"],
                          "growth": round(r["raw_s"] / before["raw_s"] / linear, 2), "expected": "linear (1.0)"})
+    for section, key in (("checks", "check"), ("star", "check")):  # a night's batch work: near linear
+        before_rows = {(r["backend"], r[key]): r for r in small.get(section, [])}
+        for r in large.get(section, []):
+            before = before_rows.get((r["backend"], r[key]))
+            if before and before.get("run_s") and r.get("run_s"):
+                rows.append({"backend": r["backend"], "figure": f"check {r[key]}, first run (s)",
+                             "small": before["run_s"], "large": r["run_s"],
+                             "growth": round(r["run_s"] / before["run_s"] / (n_large / n_small), 2),
+                             "expected": "linear (1.0)"})
     reads = {(r["backend"], r["path"]): r for r in small.get("reads", [])}
     for r in large.get("reads", []):
         before = reads.get((r["backend"], r["path"]))
@@ -66,6 +75,13 @@ def growth_rows(small: dict, large: dict, n_small: int, n_large: int) -> list[di
         rows.append({"backend": r["backend"], "figure": f"{r['path']} (app p50 ms)", "small": before["app_p50"],
                      "large": r["app_p50"], "growth": round(r["app_p50"] / before["app_p50"], 2),
                      "expected": "flat (1.0)"})
+    pages = {(r["backend"], r["route"]): r for r in small.get("dashboard", [])}
+    for r in large.get("dashboard", []):
+        before = pages.get((r["backend"], r["route"]))
+        if before and before.get("p50_ms") and r.get("p50_ms"):
+            rows.append({"backend": r["backend"], "figure": f"dashboard {r['route']} (app p50 ms)",
+                         "small": before["p50_ms"], "large": r["p50_ms"],
+                         "growth": round(r["p50_ms"] / before["p50_ms"], 2), "expected": "flat (1.0)"})
     return rows
 
 
