@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -184,21 +182,10 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def build(backend, firms: Path, indicators: Path) -> str:
-    """A fresh migrated schema with the bench's firms and figures loaded raw; its URL."""
-    env = backend.fresh("star")
-    for kind, path in (("firms", firms), ("indicators", indicators)):
-        started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "bench.raw", kind, str(path), env["DATABASE_URL"]], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
-        print(f"    load {kind:<12} {time.monotonic() - started:7.1f} s", flush=True)
-    return env["DATABASE_URL"]
-
-
 def main() -> None:
     from bench.generate import files_for
     from bench.registers import CACHE
-    from bench.run import Backend
+    from bench.run import Backend, register_for
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firms", type=int, default=1_000_000)
@@ -220,7 +207,7 @@ def main() -> None:
                 print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
                 continue
             print(f"  {name}: {args.firms:,} firms", flush=True)
-            url = build(Backend(name, args.work, args.pg_url), firms, indicators)
+            url = register_for(Backend(name, args.work, args.pg_url), "star", firms, indicators, None)["DATABASE_URL"]
             results.append(bench(url, True))
     print("\n" + markdown(results))
     out = args.json or args.work / "results-star.json"
