@@ -180,16 +180,13 @@ def run(args) -> list[dict]:
     database prepared, then this module's timings in a process of its own (its app, its memory)."""
     import subprocess
 
-    from bench.reads import RESULTS, ensure_database
-    from bench.run import PYTHON, ROOT, Backend
+    from bench.reads import RESULTS, database_url
+    from bench.run import PYTHON, ROOT, backends_from
 
     rows = []
-    for name in args.backends.split(","):
-        if name == "postgresql" and not args.pg_url:
-            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
-            continue
-        backend = Backend(name, args.work, args.pg_url)
-        url = ensure_database(backend, args.firms) if getattr(args, "prepared", False) else prepare(backend, args.firms)
+    for backend in backends_from(args):
+        name = backend.name
+        url = database_url(backend, args.firms) if getattr(args, "prepared", False) else prepare(backend, args.firms)
         out = args.work / f"dashboard-{name}.json"
         print(f"  {name}: dashboard, {args.requests} requests per route", flush=True)
         subprocess.run([PYTHON, "-m", "bench.dashboard", url, "--requests", str(args.requests), "--json", str(out)],

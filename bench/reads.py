@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.run import FLASK, ROOT, Backend
+from bench.run import FLASK, ROOT, Backend, backends_from
 
 RESULTS = ROOT / "bench" / "results"
 # The yardstick's runs per path: every case at least RAW_MIN times, then until RAW_BUDGET_MS is spent. A
@@ -62,7 +62,7 @@ def ensure_database(backend: Backend, n: int) -> str:
     from bench.registers import cached, demo_label, drop_stale
 
     backend, label = cached(backend), demo_label(n)
-    url = backend.url(label)
+    url = database_url(backend, n)
     env = {**os.environ, "DATABASE_URL": url, "APP_CONFIG": "default"}
     started = time.monotonic()
     if _firm_count(backend, url) < n:
@@ -82,6 +82,13 @@ def ensure_database(backend: Backend, n: int) -> str:
             conn.execute(text("VACUUM ANALYZE"))
         engine.dispose()
     return url
+
+
+def database_url(backend: Backend, n: int) -> str:
+    """Where the demo register of n firms is, once ensure_database (or build_all) made it ready."""
+    from bench.registers import cached, demo_label
+
+    return cached(backend).url(demo_label(n))
 
 
 def build_all(backends: list[Backend], sizes: list[int]) -> None:
@@ -168,13 +175,13 @@ class Timer:
         return row
 
 
-def bench_reads(backend: Backend, n: int, only: set[str] | None, requests: int) -> list[dict]:
+def bench_reads(backend: Backend, n: int, only: set[str] | None, requests: int, prepared: bool) -> list[dict]:
     from bench.read_paths import PATHS
     from config import Config
     from pool import create_app
     from pool.serving import ready_to_serve
 
-    url = ensure_database(backend, n)
+    url = database_url(backend, n) if prepared else ensure_database(backend, n)
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url
@@ -218,12 +225,10 @@ def main() -> None:
 def run(args, only: set[str] | None) -> list[dict]:
     """The read sections of `make bench` (bench.run calls it with its own arguments)."""
     args.work.mkdir(parents=True, exist_ok=True)
+    prepared = getattr(args, "prepared", False)  # bench.run's build_all made every register ready
     rows = []
-    for name in args.backends.split(","):
-        if name == "postgresql" and not args.pg_url:
-            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
-            continue
-        rows += bench_reads(Backend(name, args.work, args.pg_url), args.firms, only, args.requests)
+    for backend in backends_from(args):
+        rows += bench_reads(backend, args.firms, only, args.requests, prepared)
     table = markdown(rows)
     print("\n" + table)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -69,9 +69,9 @@ def drop_stale(backend, n: int, keep: str) -> None:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-def _admin(backend, autocommit: bool = False):
+def _admin(backend):
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
     url = backend.pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, poolclass=NullPool, **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
+    return create_engine(url, poolclass=NullPool)

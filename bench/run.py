@@ -324,12 +324,7 @@ def bench_batches(args, sections: set[str]) -> dict:
 
     print(f"generating {args.firms:,} firm rows and {3 * args.firms:,} indicator rows (cached in {CACHE}) ...", flush=True)
     firms, indicators = files_for(args.firms, CACHE / "data")
-    backends = []
-    for name in args.backends.split(","):
-        if name == "postgresql" and not args.pg_url:
-            print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
-            continue
-        backends.append(Backend(name, args.work, args.pg_url))
+    backends = backends_from(args)
     report = {}
     if "import" in sections:
         results = [r for b in backends for r in bench_backend(b, firms, indicators, args.firms, not args.no_reimport)]

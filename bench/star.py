@@ -185,7 +185,7 @@ def markdown(results: list[dict]) -> str:
 def main() -> None:
     from bench.generate import files_for
     from bench.registers import CACHE
-    from bench.run import Backend, register_for
+    from bench.run import backends_from, register_for
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firms", type=int, default=1_000_000)
@@ -202,12 +202,9 @@ def main() -> None:
         args.work.mkdir(parents=True, exist_ok=True)
         firms, indicators = files_for(args.firms, CACHE / "data")
         results = []
-        for name in args.backends.split(","):
-            if name == "postgresql" and not args.pg_url:
-                print("  postgresql skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (postgresql://user@host/db)")
-                continue
-            print(f"  {name}: {args.firms:,} firms", flush=True)
-            url = register_for(Backend(name, args.work, args.pg_url), "star", firms, indicators, None)["DATABASE_URL"]
+        for backend in backends_from(args):
+            print(f"  {backend.name}: {args.firms:,} firms", flush=True)
+            url = register_for(backend, "star", firms, indicators, None)["DATABASE_URL"]
             results.append(bench(url, True))
     print("\n" + markdown(results))
     out = args.json or args.work / "results-star.json"

@@ -37,7 +37,7 @@ class Params:
     start: date
     end: date
     metric: str
-    labels: dict[str, str] = field(default_factory=dict, compare=False)  # the trends' names, read while checking
+    labels: dict[str, str] = field(compare=False)  # every trend's name, read once while checking `metric`
 
     def args(self) -> dict:
         """The query parameters that reproduce this view (links, exports)."""
@@ -114,7 +114,7 @@ def build_dashboard(session, params: Params, *, today: date, now: datetime, pane
     choice = choose_plan(session, today, params.plan_id)
     scorecard = build_scorecard(session, choice.plan, today, params.scope) \
         if choice.plan and "scorecard" in panels else None
-    labels = params.labels or trend_labels(session)
+    labels = params.labels
     district = params.scope.district
     trends = "trends" in panels
     return Dashboard(
